@@ -1,0 +1,159 @@
+"""The ``coopbot`` command line (contract in ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.evaluate import evaluate, read_jsonl, summary
+from coopbot.config import Settings, load_settings
+from coopbot.core import Core, build_core
+from coopbot.errors import CoopbotError
+from coopbot.knowledge import check_knowledge
+
+
+def _parser() -> argparse.ArgumentParser:
+    """All sub-commands."""
+    p = argparse.ArgumentParser(prog="coopbot", description="Trợ lý hợp tác xã")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the web chat, API and channel webhooks")
+    sub.add_parser("chat", help="talk to the bot in the terminal")
+    ask = sub.add_parser("ask", help="answer one question or a JSONL batch")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--batch", type=Path)
+    kb = sub.add_parser("kb", help="knowledge base tools").add_subparsers(dest="kb", required=True)
+    kb.add_parser("check", help="validate knowledge/")
+    export = kb.add_parser("export", help="print every FAQ entry")
+    export.add_argument("--json", action="store_true", required=True)
+    ev = sub.add_parser("eval", help="score answers against an expectations JSONL file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--json", action="store_true")
+    db = sub.add_parser("db", help="database tools").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply migrations to COOPBOT_DATABASE_URL")
+    return p
+
+
+def ask_json(core: Core, question: str) -> dict[str, Any]:
+    """One answer in the ``ask --json`` shape; ``answer`` is what the user would receive."""
+    outcome = core.answer(question)
+    entry = core.kb.entry(outcome.entry_id) if outcome.confident and outcome.entry_id else None
+    from coopbot.dialog.render import cite
+
+    return {
+        "q": question,
+        "answer": "\n\n".join(r.text for r in outcome.replies),
+        "confident": outcome.confident,
+        "entry_id": outcome.entry_id if outcome.confident else None,
+        "score": outcome.score,
+        "suggestions": list(outcome.suggestions),
+        "sources": [cite(ref, core.kb) for ref in entry.sources] if entry else [],
+    }
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    """``coopbot ask``."""
+    core = build_core(settings)
+    if args.batch:
+        questions = [str(row["q"]) for row in read_jsonl(args.batch)]
+    elif args.question:
+        questions = [args.question]
+    else:
+        print("coopbot ask: give a QUESTION or --batch FILE", file=sys.stderr)
+        return 2
+    for q in questions:
+        result = ask_json(core, q)
+        print(json.dumps(result, ensure_ascii=False) if args.json else result["answer"])
+    return 0
+
+
+def _kb_check(settings: Settings) -> int:
+    """``coopbot kb check``: every problem as ``file: entry: reason``."""
+    kb, problems = check_knowledge(settings.knowledge_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(kb.entries)} entries, {len(kb.documents)} documents")
+    return 0
+
+
+def _kb_export(settings: Settings) -> int:
+    """``coopbot kb export --json``: one JSON array of entries."""
+    kb, problems = check_knowledge(settings.knowledge_dir)
+    from coopbot.dialog.render import cite
+
+    rows = [{"id": e.id, "questions": list(e.questions), "answer": e.answer,
+             "sources": [cite(ref, kb) for ref in e.sources]} for e in kb.entries]
+    print(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 1 if problems else 0
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    """``coopbot eval FILE``."""
+    core = build_core(settings)
+    result = evaluate(read_jsonl(args.file), lambda q: ask_json(core, q))
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else summary(result))
+    return 0
+
+
+def _serve(settings: Settings) -> int:
+    """``coopbot serve``."""
+    from aiohttp import web
+
+    from bot.server import make_app
+
+    web.run_app(make_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _chat(settings: Settings) -> int:
+    """``coopbot chat``: the terminal channel (no tokens, no network, no database)."""
+    from bot.web.terminal import run
+
+    asyncio.run(run(build_core(settings)))
+    return 0
+
+
+def _db_upgrade(settings: Settings) -> int:
+    """``coopbot db upgrade``."""
+    from coopbot.storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; errors become one clear line and a non-zero exit."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"configuration: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "ask":
+            return _ask(settings, args)
+        if args.command == "kb":
+            return _kb_check(settings) if args.kb == "check" else _kb_export(settings)
+        if args.command == "eval":
+            return _eval(settings, args)
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "chat":
+            return _chat(settings)
+        return _db_upgrade(settings)
+    except CoopbotError as exc:
+        print(f"coopbot: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,41 @@
+"""Composition root for ``coopbot serve``: settings → storage → core → channels → one server."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.web.chat_api import add_routes
+from coopbot.config import Settings
+from coopbot.core import Core, build_core
+from coopbot.storage.db import make_engine
+from coopbot.storage.inquiries import SqlInquiryLog
+from coopbot.storage.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+
+async def open_core(settings: Settings) -> tuple[Core, SqlInquiryLog]:
+    """Migrate (when allowed), open the database and build the core."""
+    if settings.auto_migrate:
+        await upgrade_async(settings.database_url)
+    engine = make_engine(settings.database_url)
+    inquiries = SqlInquiryLog(engine)
+    core = build_core(settings, inquiries)
+    await inquiries.start()
+    return core, inquiries
+
+
+async def make_app(settings: Settings) -> web.Application:
+    """The aiohttp application with every configured channel, ready to serve."""
+    core, inquiries = await open_core(settings)
+    app = web.Application(client_max_size=1024 * 1024)
+    add_routes(app, core)
+
+    async def close(_app: web.Application) -> None:
+        await inquiries.close()
+
+    app.on_cleanup.append(close)
+    log.info("coopbot ready: %d FAQ entries", len(core.kb.entries))
+    return app

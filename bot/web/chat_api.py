@@ -1,0 +1,90 @@
+"""The web channel: ``POST /api/chat``, the chat page at ``/`` and ``/healthz``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from coopbot.core import Core
+from coopbot.messages import IncomingMessage, Reply, UserKey
+
+log = logging.getLogger(__name__)
+CORE_KEY = web.AppKey("core", Core)
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+)
+MAX_BODY = 64 * 1024
+MAX_USER_ID = 128
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """Neutral reply → the JSON contract."""
+    return {"text": reply.text,
+            "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons]}
+
+
+def _bad(reason: str, status: int = 400) -> web.Response:
+    """A JSON error the client can show."""
+    return web.json_response({"error": reason}, status=status)
+
+
+def parse_chat(body: Any) -> IncomingMessage | str:
+    """Validate the request body; a string is the reason it was refused."""
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    user_id = body.get("user_id")
+    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID:
+        return f"user_id must be a non-empty string of at most {MAX_USER_ID} characters"
+    user = UserKey("web", user_id)
+    if "payload" in body and body["payload"] is not None:
+        if not isinstance(body["payload"], str) or len(body["payload"].encode()) > 64:
+            return "payload must be a string of at most 64 bytes"
+        return IncomingMessage(user, payload=body["payload"], kind="payload")
+    text = body.get("text")
+    if not isinstance(text, str):
+        return "text must be a string (or send payload)"
+    return IncomingMessage(user, text=text)
+
+
+async def chat(request: web.Request) -> web.Response:
+    """``{"user_id", "text"|"payload"}`` → ``{"replies": [...]}``."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _bad("request body too large", 413)
+    try:
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            return _bad("request body too large", 413)
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _bad("malformed JSON")
+    msg = parse_chat(body)
+    if isinstance(msg, str):
+        return _bad(msg)
+    replies = await request.app[CORE_KEY].handle(msg)
+    return web.json_response({"replies": [reply_json(r) for r in replies]},
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def page(request: web.Request) -> web.Response:
+    """The mobile-friendly chat page."""
+    html = TEMPLATES.get_template("chat.html").render()
+    return web.Response(text=html, content_type="text/html")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the process serves requests."""
+    return web.json_response({"status": "ok"})
+
+
+def add_routes(app: web.Application, core: Core) -> None:
+    """Mount the web channel on ``app``."""
+    app[CORE_KEY] = core
+    app.router.add_get("/", page)
+    app.router.add_post("/api/chat", chat)
+    app.router.add_get("/healthz", healthz)

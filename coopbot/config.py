@@ -1,0 +1,67 @@
+"""Typed settings, read once from the environment at the composition root and injected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class Settings(BaseSettings):
+    """Every knob coopbot reads; all optional for the embedded default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    database_url: str = Field("sqlite+aiosqlite:///./coopbot.db", alias="COOPBOT_DATABASE_URL")
+    host: str = Field("127.0.0.1", alias="COOPBOT_HOST")
+    port: int = Field(8080, alias="COOPBOT_PORT", ge=0, le=65535)
+    knowledge_dir: Path = Field(REPO_KNOWLEDGE, alias="COOPBOT_KNOWLEDGE_DIR")
+    log_level: str = Field("INFO", alias="COOPBOT_LOG_LEVEL")
+    pseudonym_key: SecretStr | None = Field(None, alias="COOPBOT_PSEUDONYM_KEY")
+    auto_migrate: bool = Field(True, alias="COOPBOT_AUTO_MIGRATE")
+    max_message_chars: int = Field(2000, alias="COOPBOT_MAX_MESSAGE_CHARS", ge=50)
+
+    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(None, alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+
+    zalo_app_id: str | None = Field(None, alias="ZALO_APP_ID")
+    zalo_oa_secret_key: SecretStr | None = Field(None, alias="ZALO_OA_SECRET_KEY")
+    zalo_app_secret: SecretStr | None = Field(None, alias="ZALO_APP_SECRET")
+    zalo_access_token: SecretStr | None = Field(None, alias="ZALO_ACCESS_TOKEN")
+    zalo_refresh_token: SecretStr | None = Field(None, alias="ZALO_REFRESH_TOKEN")
+    zalo_api_base_url: str = Field("https://openapi.zalo.me", alias="ZALO_API_BASE_URL")
+    zalo_oauth_base_url: str = Field("https://oauth.zaloapp.com", alias="ZALO_OAUTH_BASE_URL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept plain ``sqlite://`` / ``postgresql://`` URLs and pick the async driver."""
+        if value.startswith("sqlite:"):
+            return "sqlite+aiosqlite:" + value[len("sqlite:") :]
+        for plain in ("postgresql:", "postgres:"):
+            if value.startswith(plain):
+                return "postgresql+asyncpg:" + value[len(plain) :]
+        if value.startswith("postgresql+psycopg"):
+            raise ValueError("use postgresql+asyncpg:// (the async driver coopbot ships)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        """Log level must be one logging knows."""
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return upper
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (tests, CLI flags)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+"""Turn entries and search results into neutral replies (text + buttons)."""
+
+from __future__ import annotations
+
+from coopbot.knowledge.model import FaqEntry, KnowledgeBase, SourceRef
+from coopbot.messages import Button, Reply
+from coopbot.retrieval import Match
+
+FAQ_PAYLOAD = "faq:"
+MAX_RELATED = 2
+
+
+def cite(ref: SourceRef, kb: KnowledgeBase) -> str:
+    """One citation with the document's status when it is not plainly in force."""
+    text = ref.cite()
+    if ref.doc.status == "repealed":
+        text += " " + kb.messages("source_repealed")
+    elif ref.doc.status == "uncertain":
+        text += " " + kb.messages("source_uncertain")
+    return text
+
+
+def source_line(entry: FaqEntry, kb: KnowledgeBase) -> str:
+    """``Nguồn: Điều 4 Luật Hợp tác xã 17/2023/QH15; …``."""
+    cites = list(dict.fromkeys(cite(ref, kb) for ref in entry.sources))
+    return kb.messages("source_prefix") + "; ".join(cites) + "."
+
+
+def answer_reply(entry: FaqEntry, kb: KnowledgeBase) -> Reply:
+    """The answer, a caveat when the content is uncertain, the sources, related buttons."""
+    parts = [entry.answer]
+    if entry.status == "uncertain":
+        parts.append(kb.messages("uncertain_note"))
+    parts.append(source_line(entry, kb))
+    buttons = tuple(
+        Button(rel.title, FAQ_PAYLOAD + rel.id)
+        for rel in (kb.entry(r) for r in entry.related[:MAX_RELATED])
+        if rel is not None
+    )
+    return Reply("\n\n".join(parts), buttons)
+
+
+def suggestions_reply(matches: tuple[Match, ...], kb: KnowledgeBase) -> Reply:
+    """"Did you mean" with one button per likely entry."""
+    lines = [kb.messages("not_sure")]
+    lines += [f"{i}. {m.entry.title}" for i, m in enumerate(matches, 1)]
+    lines.append(kb.messages("not_sure_tail"))
+    buttons = tuple(Button(m.entry.title, FAQ_PAYLOAD + m.entry.id) for m in matches)
+    return Reply("\n".join(lines), buttons)

@@ -1,0 +1,173 @@
+"""Load knowledge/ into immutable objects; collect every problem as ``file: entry: reason``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from coopbot.errors import KnowledgeError, Problem
+from coopbot.knowledge.checks import cross_checks
+from coopbot.knowledge.model import Document, FaqEntry, KnowledgeBase, Messages, SourceRef
+from coopbot.knowledge.schema import RawDocument, RawEntry, RawFaqFile, RawLexicon, RawSources
+from coopbot.text.lexicon import Lexicon
+
+M = TypeVar("M", bound=BaseModel)
+REQUIRED_MESSAGES = (
+    "start", "start_privacy", "help", "greeting", "thanks", "goodbye", "empty", "too_long", "non_text",
+    "not_sure", "not_sure_tail", "out_of_scope", "unknown_command", "unknown_payload",
+    "source_prefix", "source_repealed", "source_uncertain", "uncertain_note", "error",
+)
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    """Parse one YAML file; a syntax error becomes a problem."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(Problem(_rel(path, root), "-", f"cannot read YAML: {exc}".splitlines()[0]))
+        return None
+
+
+def _rel(path: Path, root: Path) -> str:
+    """Path relative to the knowledge root's parent, for messages."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _validate(model: type[M], data: Any, file: str, problems: list[Problem]) -> M | None:
+    """Validate against a schema; each error becomes ``file: entry: reason``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"]
+            entry = _entry_label(data, loc)
+            field = ".".join(str(p) for p in loc)
+            problems.append(Problem(file, entry, f"{field}: {err['msg']}"))
+        return None
+
+
+def _entry_label(data: Any, loc: tuple[int | str, ...]) -> str:
+    """Name the entry an error belongs to (its id when it has one)."""
+    if len(loc) >= 2 and loc[0] in ("entries", "documents") and isinstance(loc[1], int):
+        try:
+            item = data[loc[0]][loc[1]]
+            return str(item.get("id") or f"{loc[0]}[{loc[1]}]")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return f"{loc[0]}[{loc[1]}]"
+    return "-"
+
+
+def _document(raw: RawDocument) -> Document:
+    """Raw document → Document."""
+    data = raw.model_dump()
+    for key in ("replaces", "amended_by"):
+        data[key] = tuple(data[key])
+    return Document(**data)
+
+
+def _entry(raw: RawEntry, topic: str, file: str, docs: dict[str, Document]) -> FaqEntry:
+    """Raw entry → FaqEntry (sources already checked)."""
+    refs = tuple(SourceRef(docs[s.doc], s.article) for s in raw.sources if s.doc in docs)
+    return FaqEntry(
+        id=raw.id, topic=topic, title=raw.title, questions=tuple(raw.questions),
+        answer=raw.answer.strip(), sources=refs, status=raw.status, tags=tuple(raw.tags),
+        related=tuple(raw.related), file=file,
+    )
+
+
+def load_documents(root: Path, problems: list[Problem]) -> dict[str, Document]:
+    """sources.yaml → documents by id."""
+    path = root / "sources.yaml"
+    data = _read_yaml(path, root, problems)
+    raw = _validate(RawSources, data, _rel(path, root), problems) if data is not None else None
+    docs: dict[str, Document] = {}
+    for item in raw.documents if raw else []:
+        if item.id in docs:
+            problems.append(Problem(_rel(path, root), item.id, "duplicate document id"))
+        docs[item.id] = _document(item)
+    for doc in docs.values():
+        for ref in (doc.replaced_by, *doc.replaces, *doc.amended_by):
+            if ref and ref not in docs:
+                problems.append(Problem(_rel(path, root), doc.id, f"unknown document '{ref}'"))
+    return docs
+
+
+def load_entries(
+    root: Path, docs: dict[str, Document], problems: list[Problem]
+) -> list[FaqEntry]:
+    """faq/*.yaml → entries, checking each source against the registry."""
+    entries: list[FaqEntry] = []
+    files = sorted((root / "faq").glob("*.yaml"))
+    if not files:
+        problems.append(Problem(_rel(root / "faq", root), "-", "no FAQ files"))
+    for path in files:
+        rel = _rel(path, root)
+        data = _read_yaml(path, root, problems)
+        if data is None:
+            continue
+        raw = _validate(RawFaqFile, data, rel, problems)
+        for item in raw.entries if raw else []:
+            for ref in item.sources:
+                if ref.doc not in docs:
+                    problems.append(Problem(rel, item.id, f"unknown source '{ref.doc}'"))
+            entries.append(_entry(item, raw.topic if raw else "", rel, docs))
+    return entries
+
+
+def load_lexicon(root: Path, problems: list[Problem]) -> RawLexicon:
+    """lexicon.yaml, validated."""
+    path = root / "lexicon.yaml"
+    data = _read_yaml(path, root, problems)
+    return _validate(RawLexicon, data or {}, _rel(path, root), problems) or RawLexicon()
+
+
+def load_messages(root: Path, problems: list[Problem]) -> Messages:
+    """messages.vi.yaml → Messages; every required key must be there."""
+    path = root / "messages.vi.yaml"
+    data = _read_yaml(path, root, problems) or {}
+    if not isinstance(data, dict):
+        problems.append(Problem(_rel(path, root), "-", "must be a mapping of key: text"))
+        data = {}
+    for key in REQUIRED_MESSAGES:
+        if not isinstance(data.get(key), str):
+            problems.append(Problem(_rel(path, root), key, "missing message"))
+    return Messages({str(k): str(v) for k, v in data.items()})
+
+
+def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load everything and return the base with every problem found (possibly none)."""
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return _empty(), [Problem(str(root), "-", "knowledge folder not found")]
+    docs = load_documents(root, problems)
+    entries = load_entries(root, docs, problems)
+    raw_lex = load_lexicon(root, problems)
+    lexicon = Lexicon.from_mapping({**raw_lex.abbreviations, **raw_lex.synonyms}, raw_lex.stopwords)
+    messages = load_messages(root, problems)
+    problems.extend(cross_checks(entries, lexicon))
+    kb = KnowledgeBase(
+        entries=tuple(entries), documents=docs, lexicon=lexicon, messages=messages,
+        domain_terms=tuple(raw_lex.domain_terms),
+        smalltalk={k: tuple(v) for k, v in raw_lex.smalltalk.items()},
+        by_id={e.id: e for e in entries},
+    )
+    return kb, problems
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Load and validate; raise KnowledgeError listing every problem."""
+    kb, problems = check_knowledge(root)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+def _empty() -> KnowledgeBase:
+    """An empty base (used only alongside a problem)."""
+    return KnowledgeBase((), {}, Lexicon(), Messages({}))

@@ -1,0 +1,92 @@
+"""Immutable knowledge objects: legal documents, FAQ entries, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from coopbot.text.lexicon import Lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A legal or planning document from sources.yaml."""
+
+    id: str
+    number: str
+    title: str
+    kind: str
+    issuer: str
+    status: str
+    confidence: str
+    issued: date | int | None = None
+    effective: date | None = None
+    repealed_on: date | None = None
+    replaced_by: str | None = None
+    replaces: tuple[str, ...] = ()
+    amended_by: tuple[str, ...] = ()
+    note: str | None = None
+
+    def citation(self) -> str:
+        """Title and number, e.g. ``Luật Hợp tác xã 17/2023/QH15``."""
+        if self.number and self.number[0].isdigit():
+            return f"{self.title} {self.number}"
+        return self.title
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A citation: an article of a document."""
+
+    doc: Document
+    article: str = ""
+
+    def cite(self) -> str:
+        """``Điều 4 Luật Hợp tác xã 17/2023/QH15``."""
+        return f"{self.article} {self.doc.citation()}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    """One question-answer pair with its phrasings and sources."""
+
+    id: str
+    topic: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    sources: tuple[SourceRef, ...]
+    status: str = "verified"
+    tags: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Messages:
+    """The bot's fixed Vietnamese strings, by key."""
+
+    strings: Mapping[str, str]
+
+    def __call__(self, key: str, **values: object) -> str:
+        """The string for ``key`` with placeholders filled."""
+        text = self.strings[key]
+        return text.format(**values) if values else text
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything loaded from knowledge/, validated."""
+
+    entries: tuple[FaqEntry, ...]
+    documents: Mapping[str, Document]
+    lexicon: Lexicon
+    messages: Messages
+    domain_terms: tuple[str, ...] = ()
+    smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    by_id: Mapping[str, FaqEntry] = field(default_factory=dict)
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        """The entry with this id, or None."""
+        return self.by_id.get(entry_id)

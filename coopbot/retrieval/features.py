@@ -1,0 +1,83 @@
+"""Query analysis for retrieval: lexicon tokens, typo repair, uni- and bigram features."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from coopbot.text.lexicon import Lexicon
+
+TYPO_MIN_LEN = 4  # Vietnamese syllables are short; repairing 2-3 letter words does more harm
+
+
+def features(tokens: list[str]) -> list[str]:
+    """Unigrams plus adjacent bigrams (``a_b``): bigrams of syllables approximate words."""
+    return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Inverse document frequencies over entries; unknown features weigh the most."""
+
+    idf: Mapping[str, float]
+    unknown: float
+
+    @classmethod
+    def build(cls, entry_features: Iterable[set[str]]) -> Weights:
+        """IDF with entries (not phrasings) as documents, so entries count equally."""
+        df: Counter[str] = Counter()
+        n = 0
+        for feats in entry_features:
+            n += 1
+            df.update(feats)
+        idf = {f: math.log(1 + (n - c + 0.5) / (c + 0.5)) for f, c in df.items()}
+        return cls(idf, math.log(1 + (n + 0.5) / 0.5))
+
+    def __call__(self, feature: str) -> float:
+        """Weight of one feature."""
+        return self.idf.get(feature, self.unknown)
+
+    def total(self, feats: Iterable[str]) -> float:
+        """Sum of weights."""
+        return sum(self(f) for f in feats)
+
+
+class Analyzer:
+    """Turns text into retrieval tokens; repairs typos against the knowledge vocabulary."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str]) -> None:
+        self.lexicon = lexicon
+        self.vocabulary = frozenset(vocabulary)
+        self._long_words = sorted(w for w in self.vocabulary if len(w) >= TYPO_MIN_LEN - 1)
+        self._cache: dict[str, str | None] = {}
+
+    def analyze(self, text: str) -> list[str]:
+        """Folded, lexicon-expanded, typo-repaired tokens without stopwords."""
+        out = []
+        for tok in self.lexicon.analyze(text):
+            out.append(tok if tok in self.vocabulary else (self.repair(tok) or tok))
+        return out
+
+    def repair(self, token: str) -> str | None:
+        """The closest known word within one edit (transpositions count as one), if any."""
+        if len(token) < TYPO_MIN_LEN or token.isdigit():
+            return None
+        if token not in self._cache:
+            hit = process.extractOne(
+                token, self._long_words, scorer=DamerauLevenshtein.distance, score_cutoff=1
+            )
+            self._cache[token] = hit[0] if hit else None
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+        return self._cache[token]
+
+
+def contains_sequence(haystack: list[str], needle: list[str]) -> bool:
+    """True when ``needle`` occurs as a contiguous run in ``haystack``."""
+    n = len(needle)
+    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))

@@ -1,0 +1,162 @@
+"""Inquiry log port: an abstract interface, an in-memory twin and a SQL group-commit writer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coopbot.storage.db import session_factory
+from coopbot.storage.tables import Inquiry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryRecord:
+    """What the core knows about one handled message."""
+
+    channel: str
+    user_key: str
+    kind: str
+    text: str | None
+    normalized: str | None = None
+    entry_id: str | None = None
+    score: float | None = None
+    confident: bool = False
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class InquiryLog(ABC):
+    """Where inquiries go. ``record`` must never raise into the reply path."""
+
+    @abstractmethod
+    async def record(self, item: InquiryRecord) -> None:
+        """Store one inquiry (best effort, bounded wait)."""
+
+    @abstractmethod
+    async def recent(self, limit: int = 100) -> list[InquiryRecord]:
+        """The newest inquiries first."""
+
+    async def start(self) -> None:
+        """Start background work, if any."""
+
+    async def close(self) -> None:
+        """Flush and stop background work."""
+
+
+class MemoryInquiryLog(InquiryLog):
+    """In-memory twin for tests and ``coopbot ask``."""
+
+    def __init__(self) -> None:
+        self.items: list[InquiryRecord] = []
+
+    async def record(self, item: InquiryRecord) -> None:
+        """Append."""
+        self.items.append(item)
+
+    async def recent(self, limit: int = 100) -> list[InquiryRecord]:
+        """Newest first."""
+        return list(reversed(self.items[-limit:]))
+
+
+class SqlInquiryLog(InquiryLog):
+    """Batches inserts from concurrent replies into one transaction (group commit).
+
+    A reply waits for its batch to commit, at most ``wait`` seconds; after that it goes on and
+    the record stays queued, so a slow or broken database never blocks or breaks a reply.
+    """
+
+    def __init__(self, engine: AsyncEngine, wait: float = 0.5, batch: int = 200) -> None:
+        self._sessions = session_factory(engine)
+        self._queue: asyncio.Queue[tuple[InquiryRecord, asyncio.Future[None]]] = asyncio.Queue(
+            maxsize=10_000
+        )
+        self._wait = wait
+        self._batch = batch
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the writer task (owned here, cancelled in ``close``)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._writer(), name="inquiry-writer")
+
+    async def record(self, item: InquiryRecord) -> None:
+        """Queue the record and wait briefly for it to be committed."""
+        await self.start()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        try:
+            self._queue.put_nowait((item, done))
+        except asyncio.QueueFull:
+            log.warning("inquiry queue full; dropping one record")
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(done), self._wait)
+
+    async def recent(self, limit: int = 100) -> list[InquiryRecord]:
+        """Newest first, from the database."""
+        from sqlmodel import col, select
+
+        async with self._sessions() as session:
+            rows = await session.exec(select(Inquiry).order_by(col(Inquiry.id).desc()).limit(limit))
+            return [_record(r) for r in rows]
+
+    async def close(self) -> None:
+        """Write what is queued, then stop the writer."""
+        if self._task is None:
+            return
+        deadline = asyncio.get_running_loop().time() + 5
+        while not self._queue.empty() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _writer(self) -> None:
+        """Take everything queued, insert it in one transaction, resolve the waiters."""
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[InquiryRecord, asyncio.Future[None]]]) -> None:
+        """Insert a batch; retry with backoff while the database is down."""
+        delay = 0.1
+        while True:
+            try:
+                async with self._sessions() as session:
+                    session.add_all([Inquiry(**_row(item)) for item, _ in batch])
+                    await session.commit()
+                break
+            except Exception:  # any driver error: keep the records, retry, log once per try
+                log.exception("could not store %d inquiries; retrying in %.1fs", len(batch), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
+
+
+def _row(item: InquiryRecord) -> dict[str, object]:
+    """Record → column values (text bounded to the column size)."""
+    values = {k: getattr(item, k) for k in InquiryRecord.__slots__}
+    for key in ("text", "normalized"):
+        if isinstance(values[key], str):
+            values[key] = str(values[key])[:4000]
+    return values
+
+
+def _record(row: Inquiry) -> InquiryRecord:
+    """Row → record."""
+    item = InquiryRecord(row.channel, row.user_key, row.kind, row.text)
+    return replace(
+        item, normalized=row.normalized, entry_id=row.entry_id, score=row.score,
+        confident=row.confident, created_at=row.created_at,
+    )

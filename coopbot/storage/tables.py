@@ -1,0 +1,33 @@
+"""SQLModel tables. Schema changes go through Alembic migrations in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC."""
+    return datetime.now(UTC)
+
+
+class Inquiry(SQLModel, table=True):
+    """One message a user sent and what the bot made of it."""
+
+    __tablename__ = "inquiry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    channel: str = Field(max_length=16, index=True)
+    user_key: str = Field(max_length=64, index=True)  # pseudonym, never the raw channel id
+    kind: str = Field(max_length=16)  # faq | not_sure | out_of_scope | smalltalk | command | ...
+    text: str | None = Field(default=None, max_length=4000)  # raw text; removed by retention
+    normalized: str | None = Field(default=None, max_length=4000)
+    entry_id: str | None = Field(default=None, max_length=64, index=True)
+    score: float | None = None
+    confident: bool = False
+    feedback: int | None = None  # +1 / -1
