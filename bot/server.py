@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.web.chat_api import add_routes
 from coopbot.config import Settings
@@ -16,7 +17,7 @@ from coopbot.storage.migrate import upgrade_async
 log = logging.getLogger(__name__)
 
 
-async def open_core(settings: Settings) -> tuple[Core, SqlInquiryLog]:
+async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
     """Migrate (when allowed), open the database and build the core."""
     if settings.auto_migrate:
         await upgrade_async(settings.database_url)
@@ -24,17 +25,18 @@ async def open_core(settings: Settings) -> tuple[Core, SqlInquiryLog]:
     inquiries = SqlInquiryLog(engine)
     core = build_core(settings, inquiries)
     await inquiries.start()
-    return core, inquiries
+    return core, engine
 
 
 async def make_app(settings: Settings) -> web.Application:
     """The aiohttp application with every configured channel, ready to serve."""
-    core, inquiries = await open_core(settings)
+    core, engine = await open_core(settings)
     app = web.Application(client_max_size=1024 * 1024)
     add_routes(app, core)
 
     async def close(_app: web.Application) -> None:
-        await inquiries.close()
+        await core.inquiries.close()
+        await engine.dispose()
 
     app.on_cleanup.append(close)
     log.info("coopbot ready: %d FAQ entries", len(core.kb.entries))

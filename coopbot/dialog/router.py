@@ -60,12 +60,13 @@ class Router:
         result = self.retriever.search(text)
         best = result.best
         normalized = " ".join(result.analysed)
-        score = round(best.score, 4) if best else None
+        score = round(result.confidence, 4) if best else None
         if best and result.confident:
             return Outcome(
                 (answer_reply(best.entry, self.kb),), "faq", normalized, best.entry.id, score, True
             )
-        likely = tuple(m for m in result.matches if m.score >= self.retriever.thresholds.suggest)
+        suggest = self.retriever.calibration.suggest
+        likely = tuple(m for m in result.matches if m.score >= suggest)
         if likely and result.in_domain:
             ids = tuple(m.entry.id for m in likely)
             reply = suggestions_reply(likely, self.kb)

@@ -15,6 +15,7 @@ from coopbot.knowledge.schema import RawDocument, RawEntry, RawFaqFile, RawLexic
 from coopbot.text.lexicon import Lexicon
 
 M = TypeVar("M", bound=BaseModel)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 REQUIRED_MESSAGES = (
     "start", "start_privacy", "help", "greeting", "thanks", "goodbye", "empty", "too_long", "non_text",
     "not_sure", "not_sure_tail", "out_of_scope", "unknown_command", "unknown_payload",
@@ -25,7 +26,7 @@ REQUIRED_MESSAGES = (
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     """Parse one YAML file; a syntax error becomes a problem."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (safe)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(Problem(_rel(path, root), "-", f"cannot read YAML: {exc}".splitlines()[0]))
         return None

@@ -12,7 +12,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from coopbot.text.lexicon import Lexicon
 
-TYPO_MIN_LEN = 4  # Vietnamese syllables are short; repairing 2-3 letter words does more harm
+# Vietnamese syllables are short and most 4-letter strings are real words ("trời" is not a typo
+# of "rời"), so only longer unknown tokens are repaired.
+TYPO_MIN_LEN = 5
 
 
 def features(tokens: list[str]) -> list[str]:
@@ -54,27 +56,39 @@ class Analyzer:
         self.lexicon = lexicon
         self.vocabulary = frozenset(vocabulary)
         self._long_words = sorted(w for w in self.vocabulary if len(w) >= TYPO_MIN_LEN - 1)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, list[str] | None] = {}
 
     def analyze(self, text: str) -> list[str]:
         """Folded, lexicon-expanded, typo-repaired tokens without stopwords."""
         out = []
         for tok in self.lexicon.analyze(text):
-            out.append(tok if tok in self.vocabulary else (self.repair(tok) or tok))
+            out.extend([tok] if tok in self.vocabulary else (self.repair(tok) or [tok]))
         return out
 
-    def repair(self, token: str) -> str | None:
-        """The closest known word within one edit (transpositions count as one), if any."""
+    def repair(self, token: str) -> list[str] | None:
+        """Known words for an unknown token: two run-together words, or one within one edit."""
         if len(token) < TYPO_MIN_LEN or token.isdigit():
             return None
         if token not in self._cache:
-            hit = process.extractOne(
-                token, self._long_words, scorer=DamerauLevenshtein.distance, score_cutoff=1
-            )
-            self._cache[token] = hit[0] if hit else None
             if len(self._cache) > 50_000:
                 self._cache.clear()
+            self._cache[token] = self._split(token) or self._nearest(token)
         return self._cache[token]
+
+    def _split(self, token: str) -> list[str] | None:
+        """``gopvon`` → ``gop von``: the split with the longest shorter half, both halves known."""
+        splits = [(token[:i], token[i:]) for i in range(2, len(token) - 1)]
+        known = [s for s in splits if s[0] in self.vocabulary and s[1] in self.vocabulary]
+        if not known:
+            return None
+        return list(max(known, key=lambda s: min(len(s[0]), len(s[1]))))
+
+    def _nearest(self, token: str) -> list[str] | None:
+        """The closest known word within one edit (a transposition counts as one)."""
+        hit = process.extractOne(
+            token, self._long_words, scorer=DamerauLevenshtein.distance, score_cutoff=1
+        )
+        return [hit[0]] if hit else None
 
 
 def contains_sequence(haystack: list[str], needle: list[str]) -> bool:

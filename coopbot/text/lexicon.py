@@ -5,48 +5,81 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from coopbot.text.normalize import fold, tokens
+from coopbot.text.normalize import fold, has_diacritics, normalize, tokens
+
+Rules = Mapping[tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Maps folded token sequences to folded replacement sequences; longest match wins."""
+    """Rewrites token sequences and drops filler words, respecting accents where typed.
 
-    rules: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    A key written with accents ("dẹp") matches those accents, or the same letters typed with no
+    accents at all ("dep"), but not other accents ("đẹp"). A key written without accents ("dk")
+    matches any accented variant ("đk"). Stopwords are matched exactly as written: "bạn" drops
+    "bạn" but not "ban" (as in "ban kiểm soát").
+    """
+
+    exact: Rules = field(default_factory=dict)
+    folded: Rules = field(default_factory=dict)
+    plain: Rules = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
     max_len: int = 1
+    starts: frozenset[str] = frozenset()  # folded first words of every key (fast skip)
 
     @classmethod
     def from_mapping(
         cls, replacements: Mapping[str, str], stopwords: Iterable[str] = ()
     ) -> Lexicon:
-        """Build from ``{"htx": "hợp tác xã", ...}``; keys and values are folded."""
-        rules: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """Build from ``{"htx": "hợp tác xã", ...}``; replacement values keep their accents."""
+        exact: dict[tuple[str, ...], tuple[str, ...]] = {}
+        folded: dict[tuple[str, ...], tuple[str, ...]] = {}
+        plain: dict[tuple[str, ...], tuple[str, ...]] = {}
         for key, value in replacements.items():
-            src = tuple(fold(t) for t in tokens(key))
-            if src:
-                rules[src] = tuple(fold(t) for t in tokens(value))
-        longest = max((len(k) for k in rules), default=1)
-        return cls(rules, frozenset(fold(s) for s in stopwords), longest)
+            src = tuple(tokens(key))
+            if not src:
+                continue
+            target = tuple(tokens(value))
+            exact[src] = target
+            folded.setdefault(tuple(fold(t) for t in src), target)
+            if not has_diacritics(key):
+                plain[src] = target
+        longest = max((len(k) for k in exact), default=1)
+        starts = frozenset(k[0] for k in folded)
+        stops = frozenset(normalize(s) for s in stopwords)
+        return cls(exact, folded, plain, stops, longest, starts)
 
-    def expand(self, folded_tokens: list[str]) -> list[str]:
-        """Replace every lexicon key found in the token list, longest match first."""
+    def expand(self, words: list[str]) -> list[str]:
+        """Replace every lexicon key found in the words, longest match first."""
+        flat = [fold(w) for w in words]
+        accented = [f != w for f, w in zip(flat, words, strict=True)]
         out: list[str] = []
         i = 0
-        n = len(folded_tokens)
+        n = len(words)
         while i < n:
-            for size in range(min(self.max_len, n - i), 0, -1):
-                key = tuple(folded_tokens[i : i + size])
-                if key in self.rules:
-                    out.extend(self.rules[key])
+            sizes = range(min(self.max_len, n - i), 0, -1) if flat[i] in self.starts else ()
+            for size in sizes:
+                replacement = self._lookup(words, flat, accented, i, i + size)
+                if replacement is not None:
+                    out.extend(replacement)
                     i += size
                     break
             else:
-                out.append(folded_tokens[i])
+                out.append(words[i])
                 i += 1
         return out
 
+    def _lookup(
+        self, words: list[str], flat: list[str], accented: list[bool], start: int, end: int
+    ) -> tuple[str, ...] | None:
+        """The replacement for ``words[start:end]``, if a key matches it."""
+        hit = self.exact.get(tuple(words[start:end]))
+        if hit is not None:
+            return hit
+        key = tuple(flat[start:end])
+        rules = self.plain if any(accented[start:end]) else self.folded
+        return rules.get(key)
+
     def analyze(self, text: str) -> list[str]:
-        """Text → folded, lexicon-expanded tokens with stopwords removed."""
-        expanded = self.expand([fold(t) for t in tokens(text)])
-        return [t for t in expanded if t not in self.stopwords]
+        """Text → lexicon-expanded, folded tokens with stopwords removed."""
+        return [fold(w) for w in self.expand(tokens(text)) if w not in self.stopwords]

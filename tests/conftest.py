@@ -1,0 +1,111 @@
+"""Shared fixtures: the real knowledge base, cores, and databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from coopbot.config import REPO_KNOWLEDGE, Settings, load_settings
+from coopbot.core import Core, build_core
+from coopbot.knowledge import KnowledgeBase, load_knowledge
+from coopbot.storage.inquiries import MemoryInquiryLog
+
+PG_ADMIN = os.environ.get("COOPBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+EVAL = Path(__file__).resolve().parent.parent / "bench" / "eval"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The repository's knowledge base, loaded once."""
+    return load_knowledge(REPO_KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def settings_default() -> Settings:
+    """Settings with the repository knowledge and an in-memory log."""
+    return load_settings(knowledge_dir=REPO_KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def shared_core(settings_default: Settings) -> Core:
+    """One core for read-only tests (retrieval is deterministic)."""
+    return build_core(settings_default)
+
+
+@pytest.fixture
+def core(settings_default: Settings) -> Core:
+    """A fresh core with an in-memory inquiry log."""
+    return build_core(settings_default, MemoryInquiryLog())
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of knowledge/ to break on purpose."""
+    dest = tmp_path / "knowledge"
+    shutil.copytree(REPO_KNOWLEDGE, dest)
+    return dest
+
+
+def _pg_available() -> bool:
+    """True when the local PostgreSQL answers."""
+    import asyncpg
+
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(PG_ADMIN, timeout=3)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+@pytest.fixture(scope="session")
+def pg_ok() -> bool:
+    """Whether PostgreSQL is reachable (CI starts it; .ci/run fails if it cannot)."""
+    return _pg_available()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_ok: bool
+) -> AsyncIterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    if not pg_ok:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    import asyncpg
+
+    name = f"coopbot_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def dev_set() -> Path:
+    """The public dev set (a copy of shared/eval/dev.jsonl)."""
+    return EVAL / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def heldout_set() -> Path:
+    """Questions written apart from the knowledge base, never used for tuning."""
+    return EVAL / "heldout.jsonl"

@@ -1,0 +1,113 @@
+"""Core.handle over every kind of input; the inquiry log; failures never break a reply."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coopbot.core import Core
+from coopbot.messages import IncomingMessage, UserKey
+from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
+
+USER = UserKey("web", "1234567890123456789")
+
+
+def _text(text: str) -> IncomingMessage:
+    return IncomingMessage(USER, text=text)
+
+
+async def test_confident_answer_ends_with_its_source(core: Core) -> None:
+    replies = await core.handle(_text("thanh lap htx can bao nhieu thanh vien"))
+    assert len(replies) == 1
+    assert "5 thành viên" in replies[0].text.replace("05", "5")
+    assert replies[0].text.splitlines()[-1].startswith("Nguồn: ")
+    assert "17/2023/QH15" in replies[0].text
+
+
+async def test_start_and_help_and_unknown_command(core: Core) -> None:
+    start = await core.handle(_text("/start"))
+    assert "Xin chào" in start[0].text and "/xoadulieu" in start[1].text
+    deep = await core.handle(_text("/start zalo-campaign"))
+    assert deep[0].text == start[0].text
+    assert "ví dụ" in (await core.handle(_text("/help@coopbot")))[0].text
+    assert "/help" in (await core.handle(_text("/khonglenh")))[0].text
+
+
+async def test_small_talk(core: Core) -> None:
+    assert (await core.handle(_text("Chào bạn!")))[0].text.startswith("Chào bạn")
+    assert "Không có gì" in (await core.handle(_text("cảm ơn nhiều nhé")))[0].text
+    assert "Chào bạn, chúc" in (await core.handle(_text("bye")))[0].text
+
+
+async def test_greeting_with_a_question_is_answered(core: Core) -> None:
+    replies = await core.handle(_text("chào bạn, cho hỏi lập htx cần mấy người"))
+    assert "Nguồn:" in replies[0].text
+
+
+async def test_empty_huge_and_non_text(core: Core) -> None:
+    assert "chưa gõ" in (await core.handle(_text("   ")))[0].text
+    assert "dài quá" in (await core.handle(_text("a" * 100_000)))[0].text
+    sticker = IncomingMessage(USER, kind="sticker")
+    assert "chữ" in (await core.handle(sticker))[0].text
+
+
+async def test_off_topic_is_declined_politely(core: Core) -> None:
+    replies = await core.handle(_text("Kết quả xổ số miền Nam hôm nay"))
+    assert "ngoài những gì mình biết" in replies[0].text
+    assert not replies[0].buttons
+
+
+async def test_button_payloads(core: Core) -> None:
+    entry = core.kb.entries[0]
+    replies = await core.handle(IncomingMessage(USER, payload=f"faq:{entry.id}", kind="payload"))
+    assert replies[0].text.startswith(entry.answer)
+    stale = await core.handle(IncomingMessage(USER, payload="faq:khong-con", kind="payload"))
+    assert "cũ" in stale[0].text
+    helped = await core.handle(IncomingMessage(USER, payload="cmd:help", kind="payload"))
+    assert "ví dụ" in helped[0].text
+
+
+async def test_unsure_reply_has_buttons_that_answer(core: Core) -> None:
+    result = core.router.answer("quỹ")
+    if result.kind != "not_sure":  # the wording may become confident as content grows
+        result = core.router.answer("vốn hợp tác xã")
+    assert result.kind in {"not_sure", "faq"}
+    for reply in result.replies:
+        assert len(reply.buttons) <= 3
+        for button in reply.buttons:
+            assert len(button.payload.encode()) <= 64
+            pressed = await core.handle(IncomingMessage(USER, payload=button.payload, kind="payload"))
+            assert "Nguồn:" in pressed[0].text
+
+
+async def test_every_inquiry_is_logged_pseudonymously(core: Core) -> None:
+    await core.handle(_text("hồ sơ đăng ký htx gồm gì"))
+    await core.handle(_text("trời hôm nay đẹp không"))
+    log = core.inquiries
+    assert isinstance(log, MemoryInquiryLog)
+    first, second = log.items
+    assert first.kind == "faq" and first.confident and first.entry_id
+    assert first.text == "hồ sơ đăng ký htx gồm gì" and first.normalized
+    assert second.kind == "out_of_scope" and not second.confident
+    assert USER.user_id not in first.user_key and first.user_key == second.user_key
+
+
+class BrokenLog(InquiryLog):
+    async def record(self, item: InquiryRecord) -> None:
+        raise RuntimeError("database is on fire")
+
+    async def recent(self, limit: int = 100) -> list[InquiryRecord]:
+        return []
+
+
+async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
+    core.inquiries = BrokenLog()
+    replies = await core.handle(_text("lap htx can may nguoi"))
+    assert "Nguồn:" in replies[0].text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_any_text_gets_a_reply(shared_core: Core, text: str) -> None:
+    replies = shared_core.router.route(_text(text)).replies
+    assert replies and all(r.text for r in replies)
