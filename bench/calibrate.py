@@ -46,8 +46,11 @@ def samples(r: Retriever) -> list[tuple[str, set[int] | None, int | None]]:
             if row.get("oos"):
                 out.append((row["q"], None, None))
             else:
-                right = {i for i, a in enumerate(rendered)
-                         if all(re.search(rx, a) for rx in row["expect"])}
+                right = {
+                    i
+                    for i, a in enumerate(rendered)
+                    if all(re.search(rx, a) for rx in row["expect"])
+                }
                 out.append((row["q"], right, None))
     return out
 
@@ -63,10 +66,13 @@ def _doc_text(r: Retriever, di: int) -> str:
     raise IndexError(di)
 
 
-def fit_rank(r: Retriever, data: list[tuple[str, set[int] | None, int | None]]) -> tuple[float, ...]:
+def fit_rank(
+    r: Retriever, data: list[tuple[str, set[int] | None, int | None]]
+) -> tuple[float, ...]:
     """Grid search (step 0.1 on the simplex) for the weights with the best top-1 accuracy."""
-    grid = np.array([w for w in itertools.product(np.arange(0, 1.01, 0.1), repeat=5)
-                     if abs(sum(w) - 1) < 1e-9])
+    grid = np.array(
+        [w for w in itertools.product(np.arange(0, 1.01, 0.1), repeat=5) if abs(sum(w) - 1) < 1e-9]
+    )
     hits = np.zeros(len(grid))
     for text, right, hide in data:
         if not right:
@@ -82,7 +88,9 @@ def fit_rank(r: Retriever, data: list[tuple[str, set[int] | None, int | None]]) 
     return tuple(round(float(x), 2) for x in best)
 
 
-def fit_confidence(r: Retriever, data: list[tuple[str, set[int] | None, int | None]]) -> Calibration:
+def fit_confidence(
+    r: Retriever, data: list[tuple[str, set[int] | None, int | None]]
+) -> Calibration:
     """Logistic regression: will the top candidate be right? Then the best threshold."""
     xs, ys, ws, kinds = [], [], [], []
     for text, right, hide in data:
@@ -113,9 +121,12 @@ def fit_confidence(r: Retriever, data: list[tuple[str, set[int] | None, int | No
         if score > best_score:
             best_t, best_score = float(t), float(score)
     print(f"confidence: threshold {best_t:.2f}, in-scope right + oos rejected = {best_score:.3f}")
-    return replace(r.calibration, conf_bias=round(float(theta[0]), 4),
-                   conf_weights=tuple(round(float(v), 4) for v in theta[1:]),
-                   threshold=round(best_t, 2))
+    return replace(
+        r.calibration,
+        conf_bias=round(float(theta[0]), 4),
+        conf_weights=tuple(round(float(v), 4) for v in theta[1:]),
+        threshold=round(best_t, 2),
+    )
 
 
 def main() -> int:

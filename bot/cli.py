@@ -91,8 +91,15 @@ def _kb_export(settings: Settings) -> int:
     kb, problems = check_knowledge(settings.knowledge_dir)
     from coopbot.dialog.render import cite
 
-    rows = [{"id": e.id, "questions": list(e.questions), "answer": e.answer,
-             "sources": [cite(ref, kb) for ref in e.sources]} for e in kb.entries]
+    rows = [
+        {
+            "id": e.id,
+            "questions": list(e.questions),
+            "answer": e.answer,
+            "sources": [cite(ref, kb) for ref in e.sources],
+        }
+        for e in kb.entries
+    ]
     print(json.dumps(rows, ensure_ascii=False, indent=1))
     return 1 if problems else 0
 
@@ -141,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         for err in exc.errors():
             print(f"configuration: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         if args.command == "ask":
             return _ask(settings, args)

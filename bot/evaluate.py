@@ -46,8 +46,15 @@ def evaluate(expected: list[dict[str, Any]], answer: AnswerFn) -> dict[str, Any]
         style[0] += ok
         style[1] += 1
         if not ok:
-            misses.append({"id": exp.get("id"), "q": exp["q"], "confident": ans.get("confident"),
-                           "entry_id": ans.get("entry_id"), "answer": ans["answer"][:160]})
+            misses.append(
+                {
+                    "id": exp.get("id"),
+                    "q": exp["q"],
+                    "confident": ans.get("confident"),
+                    "entry_id": ans.get("entry_id"),
+                    "answer": ans["answer"][:160],
+                }
+            )
     return {
         "inscope_accuracy": counts["in_ok"] / counts["in_n"] if counts["in_n"] else None,
         "inscope": [counts["in_ok"], counts["in_n"]],

@@ -51,9 +51,13 @@ class Core:
     async def _log(self, msg: IncomingMessage, outcome: Outcome) -> None:
         """Record the inquiry; failures are logged, never raised."""
         record = InquiryRecord(
-            channel=msg.user.channel, user_key=pseudonym(msg.user, self.pseudonym_key),
-            kind=outcome.kind, text=msg.text if msg.text is not None else msg.payload,
-            normalized=outcome.normalized, entry_id=outcome.entry_id, score=outcome.score,
+            channel=msg.user.channel,
+            user_key=pseudonym(msg.user, self.pseudonym_key),
+            kind=outcome.kind,
+            text=msg.text if msg.text is not None else msg.payload,
+            normalized=outcome.normalized,
+            entry_id=outcome.entry_id,
+            score=outcome.score,
             confident=outcome.confident,
         )
         try:

@@ -13,10 +13,18 @@ import yaml
 KEYS = {"q", "answer", "confident", "entry_id", "score", "suggestions", "sources"}
 
 
-def _run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, input=stdin, timeout=120)
+def _run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        input=stdin,
+        timeout=120,
+    )
 
 
 def test_ask_json_one_question() -> None:
@@ -46,8 +54,9 @@ def test_ask_batch_keeps_order(tmp_path: Path) -> None:
 def test_kb_check_clean_and_broken(tmp_path: Path) -> None:
     assert _run("kb", "check").returncode == 0
     broken = tmp_path / "knowledge"
-    subprocess.run(["cp", "-r", str(Path(__file__).parent.parent / "knowledge"), str(broken)],
-                   check=True)
+    subprocess.run(
+        ["cp", "-r", str(Path(__file__).parent.parent / "knowledge"), str(broken)], check=True
+    )
     data = {"topic": "x", "title": "x", "entries": [{"id": "Bad Id", "title": "t"}]}
     (broken / "faq" / "x.yaml").write_text(yaml.safe_dump(data))
     out = _run("kb", "check", env={"COOPBOT_KNOWLEDGE_DIR": str(broken)})
@@ -66,8 +75,11 @@ def test_kb_export_json() -> None:
 
 def test_eval_prints_the_score(tmp_path: Path) -> None:
     file = tmp_path / "e.jsonl"
-    file.write_text('{"id": "a", "q": "HTX có con dấu không?", "expect": ["con dau"]}\n'
-                    '{"id": "b", "q": "cách làm bánh chưng", "oos": true}\n', encoding="utf-8")
+    file.write_text(
+        '{"id": "a", "q": "HTX có con dấu không?", "expect": ["con dau"]}\n'
+        '{"id": "b", "q": "cách làm bánh chưng", "oos": true}\n',
+        encoding="utf-8",
+    )
     out = _run("eval", str(file))
     assert out.stdout.strip().splitlines()[-1] == (
         "in-scope 1/1 (declined 0), out-of-scope declined 1/1"

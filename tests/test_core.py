@@ -76,7 +76,9 @@ async def test_unsure_reply_has_buttons_that_answer(core: Core) -> None:
         assert len(reply.buttons) <= 3
         for button in reply.buttons:
             assert len(button.payload.encode()) <= 64
-            pressed = await core.handle(IncomingMessage(USER, payload=button.payload, kind="payload"))
+            pressed = await core.handle(
+                IncomingMessage(USER, payload=button.payload, kind="payload")
+            )
             assert "Nguồn:" in pressed[0].text
 
 
@@ -106,7 +108,9 @@ async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
     assert "Nguồn:" in replies[0].text
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=300))
 def test_any_text_gets_a_reply(shared_core: Core, text: str) -> None:
     replies = shared_core.router.route(_text(text)).replies

@@ -25,8 +25,10 @@ MAX_USER_ID = 128
 
 def reply_json(reply: Reply) -> dict[str, Any]:
     """Neutral reply → the JSON contract."""
-    return {"text": reply.text,
-            "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons]}
+    return {
+        "text": reply.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+    }
 
 
 def _bad(reason: str, status: int = 400) -> web.Response:
@@ -67,8 +69,10 @@ async def chat(request: web.Request) -> web.Response:
     if isinstance(msg, str):
         return _bad(msg)
     replies = await request.app[CORE_KEY].handle(msg)
-    return web.json_response({"replies": [reply_json(r) for r in replies]},
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(
+        {"replies": [reply_json(r) for r in replies]},
+        dumps=lambda o: json.dumps(o, ensure_ascii=False),
+    )
 
 
 async def page(request: web.Request) -> web.Response:

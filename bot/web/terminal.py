@@ -41,6 +41,8 @@ async def run(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
             return
         choice = line.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(buttons):
-            message = IncomingMessage(user, payload=buttons[int(choice) - 1].payload, kind="payload")
+            message = IncomingMessage(
+                user, payload=buttons[int(choice) - 1].payload, kind="payload"
+            )
         else:
             message = IncomingMessage(user, text=line.rstrip("\n"))

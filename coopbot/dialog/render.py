@@ -41,7 +41,7 @@ def answer_reply(entry: FaqEntry, kb: KnowledgeBase) -> Reply:
 
 
 def suggestions_reply(matches: tuple[Match, ...], kb: KnowledgeBase) -> Reply:
-    """"Did you mean" with one button per likely entry."""
+    """ "Did you mean" with one button per likely entry."""
     lines = [kb.messages("not_sure")]
     lines += [f"{i}. {m.entry.title}" for i, m in enumerate(matches, 1)]
     lines.append(kb.messages("not_sure_tail"))

@@ -70,10 +70,12 @@ class Router:
         if likely and result.in_domain:
             ids = tuple(m.entry.id for m in likely)
             reply = suggestions_reply(likely, self.kb)
-            return Outcome((reply,), "not_sure", normalized, best.entry.id if best else None,
-                           score, False, ids)
-        return Outcome((Reply(self.kb.messages("out_of_scope")),), "out_of_scope", normalized,
-                       None, score)
+            return Outcome(
+                (reply,), "not_sure", normalized, best.entry.id if best else None, score, False, ids
+            )
+        return Outcome(
+            (Reply(self.kb.messages("out_of_scope")),), "out_of_scope", normalized, None, score
+        )
 
     def _payload(self, payload: str) -> Outcome:
         """A button press."""

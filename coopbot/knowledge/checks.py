@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 from rapidfuzz import fuzz
@@ -15,7 +16,11 @@ NEAR_DUPLICATE = 95.0  # rapidfuzz ratio on analysed text, 0-100
 
 def cross_checks(entries: list[FaqEntry], lexicon: Lexicon) -> list[Problem]:
     """Every cross-entry problem."""
-    return [*_duplicate_ids(entries), *_broken_related(entries), *_near_duplicates(entries, lexicon)]
+    return [
+        *_duplicate_ids(entries),
+        *_broken_related(entries),
+        *_near_duplicates(entries, lexicon),
+    ]
 
 
 def _duplicate_ids(entries: list[FaqEntry]) -> list[Problem]:
@@ -60,9 +65,11 @@ def _near_duplicates(entries: list[FaqEntry], lexicon: Lexicon) -> list[Problem]
             for e, q in owners[1:]:
                 if e.id != first[0].id and (e.id, first[0].id) not in reported:
                     reported.add((e.id, first[0].id))
-                    problems.append(Problem(
-                        e.file, e.id, f"question '{q}' duplicates '{first[1]}' of {first[0].id}"
-                    ))
+                    problems.append(
+                        Problem(
+                            e.file, e.id, f"question '{q}' duplicates '{first[1]}' of {first[0].id}"
+                        )
+                    )
     problems.extend(_fuzzy_duplicates(analysed, reported))
     return problems
 
@@ -73,10 +80,12 @@ def _fuzzy_duplicates(
     """Near-identical phrasings in different entries (sorted-neighbour scan, not O(n²))."""
     problems = []
     ordered = sorted(analysed, key=lambda item: item[0])
-    for (k1, e1, q1), (k2, e2, q2) in zip(ordered, ordered[1:], strict=False):
+    for (k1, e1, q1), (k2, e2, q2) in itertools.pairwise(ordered):
         if e1.id == e2.id or k1 == k2 or (e2.id, e1.id) in reported:
             continue
         if len(k1) > 15 and fuzz.ratio(k1, k2) >= NEAR_DUPLICATE:
             reported.add((e2.id, e1.id))
-            problems.append(Problem(e2.file, e2.id, f"question '{q2}' nearly duplicates '{q1}' of {e1.id}"))
+            problems.append(
+                Problem(e2.file, e2.id, f"question '{q2}' nearly duplicates '{q1}' of {e1.id}")
+            )
     return problems

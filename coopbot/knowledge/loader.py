@@ -17,16 +17,32 @@ from coopbot.text.lexicon import Lexicon
 M = TypeVar("M", bound=BaseModel)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 REQUIRED_MESSAGES = (
-    "start", "start_privacy", "help", "greeting", "thanks", "goodbye", "empty", "too_long", "non_text",
-    "not_sure", "not_sure_tail", "out_of_scope", "unknown_command", "unknown_payload",
-    "source_prefix", "source_repealed", "source_uncertain", "uncertain_note", "error",
+    "start",
+    "start_privacy",
+    "help",
+    "greeting",
+    "thanks",
+    "goodbye",
+    "empty",
+    "too_long",
+    "non_text",
+    "not_sure",
+    "not_sure_tail",
+    "out_of_scope",
+    "unknown_command",
+    "unknown_payload",
+    "source_prefix",
+    "source_repealed",
+    "source_uncertain",
+    "uncertain_note",
+    "error",
 )
 
 
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     """Parse one YAML file; a syntax error becomes a problem."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (safe)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(Problem(_rel(path, root), "-", f"cannot read YAML: {exc}".splitlines()[0]))
         return None
@@ -76,9 +92,16 @@ def _entry(raw: RawEntry, topic: str, file: str, docs: dict[str, Document]) -> F
     """Raw entry → FaqEntry (sources already checked)."""
     refs = tuple(SourceRef(docs[s.doc], s.article) for s in raw.sources if s.doc in docs)
     return FaqEntry(
-        id=raw.id, topic=topic, title=raw.title, questions=tuple(raw.questions),
-        answer=raw.answer.strip(), sources=refs, status=raw.status, tags=tuple(raw.tags),
-        related=tuple(raw.related), file=file,
+        id=raw.id,
+        topic=topic,
+        title=raw.title,
+        questions=tuple(raw.questions),
+        answer=raw.answer.strip(),
+        sources=refs,
+        status=raw.status,
+        tags=tuple(raw.tags),
+        related=tuple(raw.related),
+        file=file,
     )
 
 
@@ -99,9 +122,7 @@ def load_documents(root: Path, problems: list[Problem]) -> dict[str, Document]:
     return docs
 
 
-def load_entries(
-    root: Path, docs: dict[str, Document], problems: list[Problem]
-) -> list[FaqEntry]:
+def load_entries(root: Path, docs: dict[str, Document], problems: list[Problem]) -> list[FaqEntry]:
     """faq/*.yaml → entries, checking each source against the registry."""
     entries: list[FaqEntry] = []
     files = sorted((root / "faq").glob("*.yaml"))
@@ -153,7 +174,10 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     messages = load_messages(root, problems)
     problems.extend(cross_checks(entries, lexicon))
     kb = KnowledgeBase(
-        entries=tuple(entries), documents=docs, lexicon=lexicon, messages=messages,
+        entries=tuple(entries),
+        documents=docs,
+        lexicon=lexicon,
+        messages=messages,
         domain_terms=tuple(raw_lex.domain_terms),
         smalltalk={k: tuple(v) for k, v in raw_lex.smalltalk.items()},
         by_id={e.id: e for e in entries},

@@ -13,7 +13,15 @@ DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 RANK_FEATURES = ("cov_p", "cov_q", "cov_e", "fz_sort", "fz_set")
 # Features of the top candidate, in this order, for the confidence model.
 CONF_FEATURES = (
-    "rank", "margin", "cov_p", "cov_q", "cov_e", "fz_sort", "in_domain", "oov", "length",
+    "rank",
+    "margin",
+    "cov_p",
+    "cov_q",
+    "cov_e",
+    "fz_sort",
+    "in_domain",
+    "oov",
+    "length",
 )
 
 
@@ -49,5 +57,6 @@ class Calibration:
 
     def save(self, path: Path = DEFAULT_PATH) -> None:
         """Write as JSON."""
-        path.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )

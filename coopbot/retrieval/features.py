@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,7 @@ TYPO_MIN_LEN = 5
 
 def features(tokens: list[str]) -> list[str]:
     """Unigrams plus adjacent bigrams (``a_b``): bigrams of syllables approximate words."""
-    return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,22 @@ class Analyzer:
 
     def _split(self, token: str) -> list[str] | None:
         """``gopvon`` → ``gop von``: the split with the longest shorter half, both halves known."""
-        splits = [(token[:i], token[i:]) for i in range(2, len(token) - 1)]
-        known = [s for s in splits if s[0] in self.vocabulary and s[1] in self.vocabulary]
+        known: list[tuple[str, str]] = [
+            (token[:i], token[i:])
+            for i in range(2, len(token) - 1)
+            if token[:i] in self.vocabulary and token[i:] in self.vocabulary
+        ]
         if not known:
             return None
-        return list(max(known, key=lambda s: min(len(s[0]), len(s[1]))))
+        head, tail = max(known, key=lambda pair: min(len(pair[0]), len(pair[1])))
+        return [head, tail]
 
     def _nearest(self, token: str) -> list[str] | None:
         """The closest known word within one edit (a transposition counts as one)."""
         hit = process.extractOne(
             token, self._long_words, scorer=DamerauLevenshtein.distance, score_cutoff=1
         )
-        return [hit[0]] if hit else None
+        return [str(hit[0])] if hit else None
 
 
 def contains_sequence(haystack: list[str], needle: list[str]) -> bool:

@@ -110,8 +110,9 @@ class Retriever:
         matches = tuple(
             Match(self.entries[c.entry], c.score, self.docs[c.doc].text) for c in cands[:limit]
         )
-        return SearchResult(tuple(toks), matches, confidence, confidence >= cal.threshold,
-                            in_domain, conf_values)
+        return SearchResult(
+            tuple(toks), matches, confidence, confidence >= cal.threshold, in_domain, conf_values
+        )
 
     def candidates(self, text: str, toks: list[str], exclude: int | None = None) -> list[Candidate]:
         """Entries ranked by the calibrated linear score over their best phrasing."""
@@ -154,8 +155,17 @@ class Retriever:
         unigrams = set(toks)
         total = self.weights.total(unigrams) or 1.0
         oov = self.weights.total(t for t in unigrams if t not in self.analyzer.vocabulary) / total
-        return (top.score, top.score - second, top.values[0], top.values[1], top.values[2],
-                top.values[3], float(in_domain), oov, math.log1p(len(toks)))
+        return (
+            top.score,
+            top.score - second,
+            top.values[0],
+            top.values[1],
+            top.values[2],
+            top.values[3],
+            float(in_domain),
+            oov,
+            math.log1p(len(toks)),
+        )
 
     def _doc_weight(self, doc: _Doc, feats: Iterable[str], exclude: int | None) -> float:
         """IDF weight of a phrasing's features; words no other phrasing or the answer of the

@@ -43,10 +43,10 @@ class InquiryLog(ABC):
     async def recent(self, limit: int = 100) -> list[InquiryRecord]:
         """The newest inquiries first."""
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 (optional hook; most logs need no start)
         """Start background work, if any."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional hook; most logs need no close)
         """Flush and stop background work."""
 
 
@@ -110,9 +110,8 @@ class SqlInquiryLog(InquiryLog):
         """Write what is queued, then stop the writer."""
         if self._task is None:
             return
-        deadline = asyncio.get_running_loop().time() + 5
-        while not self._queue.empty() and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), 5)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -132,7 +131,7 @@ class SqlInquiryLog(InquiryLog):
         while True:
             try:
                 async with self._sessions() as session:
-                    session.add_all([Inquiry(**_row(item)) for item, _ in batch])
+                    session.add_all([_row(item) for item, _ in batch])
                     await session.commit()
                 break
             except Exception:  # any driver error: keep the records, retry, log once per try
@@ -140,23 +139,34 @@ class SqlInquiryLog(InquiryLog):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         for _, done in batch:
+            self._queue.task_done()
             if not done.done():
                 done.set_result(None)
 
 
-def _row(item: InquiryRecord) -> dict[str, object]:
-    """Record → column values (text bounded to the column size)."""
-    values = {k: getattr(item, k) for k in InquiryRecord.__slots__}
-    for key in ("text", "normalized"):
-        if isinstance(values[key], str):
-            values[key] = str(values[key])[:4000]
-    return values
+def _row(item: InquiryRecord) -> Inquiry:
+    """Record → table row (texts bounded to the column size)."""
+    return Inquiry(
+        created_at=item.created_at,
+        channel=item.channel,
+        user_key=item.user_key,
+        kind=item.kind,
+        text=item.text[:4000] if item.text else item.text,
+        normalized=item.normalized[:4000] if item.normalized else item.normalized,
+        entry_id=item.entry_id,
+        score=item.score,
+        confident=item.confident,
+    )
 
 
 def _record(row: Inquiry) -> InquiryRecord:
     """Row → record."""
     item = InquiryRecord(row.channel, row.user_key, row.kind, row.text)
     return replace(
-        item, normalized=row.normalized, entry_id=row.entry_id, score=row.score,
-        confident=row.confident, created_at=row.created_at,
+        item,
+        normalized=row.normalized,
+        entry_id=row.entry_id,
+        score=row.score,
+        confident=row.confident,
+        created_at=row.created_at,
     )

@@ -12,9 +12,11 @@ from coopbot.knowledge import check_knowledge, load_knowledge
 from coopbot.knowledge.model import KnowledgeBase
 
 GOOD_ENTRY = {
-    "id": "tam-thu", "title": "Một mục thử",
+    "id": "tam-thu",
+    "title": "Một mục thử",
     "questions": ["Câu hỏi thử một?", "cau hoi thu hai", "hỏi thử ba nhé", "thử lần bốn được ko"],
-    "answer": "Đây là câu trả lời thử.", "sources": [{"doc": "luat-htx-2023", "article": "Điều 4"}],
+    "answer": "Đây là câu trả lời thử.",
+    "sources": [{"doc": "luat-htx-2023", "article": "Điều 4"}],
 }
 
 
@@ -36,15 +38,34 @@ def test_repository_knowledge_is_clean(kb: KnowledgeBase) -> None:
 
 def test_every_topic_of_the_issue_is_present(kb: KnowledgeBase) -> None:
     topics = {e.topic for e in kb.entries}
-    assert {"thanh-lap", "thanh-vien", "von", "dang-ky", "quan-tri", "thu-nhap-quy",
-            "chinh-sach", "quy-ho-tro", "to-hop-tac", "giai-the", "chuyen-tiep", "danh-gia",
-            "htx-kieu-moi", "ke-hoach-tinh"} <= topics
+    assert {
+        "thanh-lap",
+        "thanh-vien",
+        "von",
+        "dang-ky",
+        "quan-tri",
+        "thu-nhap-quy",
+        "chinh-sach",
+        "quy-ho-tro",
+        "to-hop-tac",
+        "giai-the",
+        "chuyen-tiep",
+        "danh-gia",
+        "htx-kieu-moi",
+        "ke-hoach-tinh",
+    } <= topics
 
 
 def test_every_seed_plan_is_cited(kb: KnowledgeBase) -> None:
     cited = {ref.doc.id for e in kb.entries for ref in e.sources}
-    for plan in ("kh-1185-2021-kontum", "cv-765-2019-kontum", "kh-2024-nghean",
-                 "kh-124-2021-cantho", "kh-125-2021-cantho", "kh-2018-tayninh"):
+    for plan in (
+        "kh-1185-2021-kontum",
+        "cv-765-2019-kontum",
+        "kh-2024-nghean",
+        "kh-124-2021-cantho",
+        "kh-125-2021-cantho",
+        "kh-2018-tayninh",
+    ):
         assert plan in cited, plan
 
 
@@ -65,8 +86,10 @@ def test_duplicate_id_across_files(knowledge_copy: Path) -> None:
     _write(knowledge_copy, "thu.yaml", [GOOD_ENTRY])
     other = {**GOOD_ENTRY, "questions": ["một", "hai cau", "ba cau khac", "bon cau khac nua"]}
     _write(knowledge_copy, "thu2.yaml", [other])
-    assert any(p.startswith("knowledge/faq/thu2.yaml: tam-thu: duplicate id")
-               for p in _problems(knowledge_copy))
+    assert any(
+        p.startswith("knowledge/faq/thu2.yaml: tam-thu: duplicate id")
+        for p in _problems(knowledge_copy)
+    )
 
 
 def test_missing_field_and_too_few_questions(knowledge_copy: Path) -> None:
@@ -75,8 +98,9 @@ def test_missing_field_and_too_few_questions(knowledge_copy: Path) -> None:
     _write(knowledge_copy, "thu.yaml", [bad])
     problems = _problems(knowledge_copy)
     assert "knowledge/faq/thu.yaml: tam-thu: entries.0.answer: Field required" in problems
-    assert any(p.startswith("knowledge/faq/thu.yaml: tam-thu: entries.0.questions:")
-               for p in problems)
+    assert any(
+        p.startswith("knowledge/faq/thu.yaml: tam-thu: entries.0.questions:") for p in problems
+    )
 
 
 def test_broken_related_link(knowledge_copy: Path) -> None:
@@ -88,17 +112,24 @@ def test_broken_related_link(knowledge_copy: Path) -> None:
 
 def test_near_duplicate_question_across_entries(knowledge_copy: Path, kb: KnowledgeBase) -> None:
     taken = kb.entries[0].questions[0]
-    _write(knowledge_copy, "thu.yaml", [{**GOOD_ENTRY, "questions": [taken.upper() + " ?",
-            *GOOD_ENTRY["questions"][1:]]}])  # type: ignore[misc]
+    _write(
+        knowledge_copy,
+        "thu.yaml",
+        [{**GOOD_ENTRY, "questions": [taken.upper() + " ?", *GOOD_ENTRY["questions"][1:]]}],
+    )  # type: ignore[misc]
     problems = _problems(knowledge_copy)
-    assert any(p.startswith("knowledge/faq/thu.yaml: tam-thu: question") and kb.entries[0].id in p
-               for p in problems), problems
+    assert any(
+        p.startswith("knowledge/faq/thu.yaml: tam-thu: question") and kb.entries[0].id in p
+        for p in problems
+    ), problems
 
 
 def test_yaml_syntax_error(knowledge_copy: Path) -> None:
     (knowledge_copy / "faq" / "thu.yaml").write_text("topic: [unclosed\n", encoding="utf-8")
     problems = _problems(knowledge_copy)
-    assert len(problems) == 1 and problems[0].startswith("knowledge/faq/thu.yaml: -: cannot read YAML")
+    assert len(problems) == 1 and problems[0].startswith(
+        "knowledge/faq/thu.yaml: -: cannot read YAML"
+    )
 
 
 def test_answer_with_typed_source_line_is_refused(knowledge_copy: Path) -> None:
@@ -111,7 +142,9 @@ def test_missing_message_and_unknown_replacement(knowledge_copy: Path) -> None:
     data = yaml.safe_load(msgs.read_text(encoding="utf-8"))
     del data["out_of_scope"]
     msgs.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert _problems(knowledge_copy) == ["knowledge/messages.vi.yaml: out_of_scope: missing message"]
+    assert _problems(knowledge_copy) == [
+        "knowledge/messages.vi.yaml: out_of_scope: missing message"
+    ]
 
 
 def test_load_knowledge_raises_with_every_problem(knowledge_copy: Path) -> None:

@@ -12,12 +12,15 @@ def _best(core: Core, text: str) -> tuple[str | None, bool]:
     return (result.best.entry.id if result.best else None), result.confident
 
 
-@pytest.mark.parametrize("text", [
-    "Thành lập hợp tác xã cần ít nhất mấy thành viên?",
-    "thanh lap htx can bao nhieu nguoi",
-    "lap htx can bn tv",
-    "thàng lập hợp tác sã cần baonhieu người",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thành lập hợp tác xã cần ít nhất mấy thành viên?",
+        "thanh lap htx can bao nhieu nguoi",
+        "lap htx can bn tv",
+        "thàng lập hợp tác sã cần baonhieu người",
+    ],
+)
 def test_same_question_in_four_styles_finds_one_entry(shared_core: Core, text: str) -> None:
     reference, _ = _best(shared_core, "Thành lập hợp tác xã cần tối thiểu bao nhiêu thành viên?")
     found, confident = _best(shared_core, text)
@@ -26,17 +29,25 @@ def test_same_question_in_four_styles_finds_one_entry(shared_core: Core, text: s
 
 
 def test_question_inside_a_story(shared_core: Core) -> None:
-    text = ("nhà em có 4 anh chị em muốn lập HTX trồng cà phê ở xã, "
-            "vậy cần bao nhiêu thành viên mới đủ ạ")
+    text = (
+        "nhà em có 4 anh chị em muốn lập HTX trồng cà phê ở xã, "
+        "vậy cần bao nhiêu thành viên mới đủ ạ"
+    )
     found, confident = _best(shared_core, text)
     reference, _ = _best(shared_core, "Thành lập hợp tác xã cần tối thiểu bao nhiêu thành viên?")
     assert confident and found == reference
 
 
-@pytest.mark.parametrize("text", [
-    "Hôm nay trời có mưa không?", "giá cà phê hôm nay", "đăng ký kết hôn cần giấy tờ gì",
-    "asdkjh qwe", "cách nấu phở bò",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hôm nay trời có mưa không?",
+        "giá cà phê hôm nay",
+        "đăng ký kết hôn cần giấy tờ gì",
+        "asdkjh qwe",
+        "cách nấu phở bò",
+    ],
+)
 def test_off_topic_is_never_confident(shared_core: Core, text: str) -> None:
     assert not shared_core.router.retriever.search(text).confident
 

@@ -11,8 +11,18 @@ from coopbot.storage.migrate import upgrade_async
 
 async def _contract(log: InquiryLog) -> None:
     await log.start()
-    records = [InquiryRecord("web", f"user{i % 3}", "faq", f"câu hỏi {i}", entry_id="tl-x",
-                             score=0.5 + i / 100, confident=i % 2 == 0) for i in range(30)]
+    records = [
+        InquiryRecord(
+            "web",
+            f"user{i % 3}",
+            "faq",
+            f"câu hỏi {i}",
+            entry_id="tl-x",
+            score=0.5 + i / 100,
+            confident=i % 2 == 0,
+        )
+        for i in range(30)
+    ]
     await asyncio.gather(*(log.record(r) for r in records))
     recent = await log.recent(limit=5)
     assert [r.text for r in recent] == [f"câu hỏi {i}" for i in range(29, 24, -1)]
@@ -49,7 +59,9 @@ async def test_records_wait_while_the_database_is_down(tmp_path) -> None:  # typ
     url = f"sqlite+aiosqlite:///{tmp_path / 'later.db'}"
     engine = make_engine(url)
     log = SqlInquiryLog(engine, wait=0.05)
-    await log.record(InquiryRecord("web", "u", "faq", "trước khi có bảng"))  # table missing: retried
+    await log.record(
+        InquiryRecord("web", "u", "faq", "trước khi có bảng")
+    )  # table missing: retried
     await upgrade_async(url)
     for _ in range(100):
         if await log.recent():

@@ -47,8 +47,10 @@ def test_tokens_keep_numbers_and_drop_punctuation() -> None:
 
 
 def test_lexicon_longest_match_first() -> None:
-    lex = Lexicon.from_mapping({"htx": "hợp tác xã", "lhhtx": "liên hiệp hợp tác xã",
-                                "lh htx": "liên hiệp hợp tác xã"}, stopwords=["ạ"])
+    lex = Lexicon.from_mapping(
+        {"htx": "hợp tác xã", "lhhtx": "liên hiệp hợp tác xã", "lh htx": "liên hiệp hợp tác xã"},
+        stopwords=["ạ"],
+    )
     assert lex.analyze("LHHTX ạ") == ["lien", "hiep", "hop", "tac", "xa"]
     assert lex.analyze("lh htx") == ["lien", "hiep", "hop", "tac", "xa"]
     assert lex.analyze("htx") == ["hop", "tac", "xa"]

@@ -33,8 +33,9 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
 async def _post(base: str, body: object, raw: bytes | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
     async with aiohttp.ClientSession() as http:
         data = raw if raw is not None else json.dumps(body).encode()
-        async with http.post(f"{base}/api/chat", data=data,
-                             headers={"Content-Type": "application/json"}) as resp:
+        async with http.post(
+            f"{base}/api/chat", data=data, headers={"Content-Type": "application/json"}
+        ) as resp:
             return resp.status, await resp.json()
 
 

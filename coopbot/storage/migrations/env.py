@@ -17,7 +17,9 @@ target_metadata = SQLModel.metadata
 def _run(connection: Connection) -> None:
     """Configure the context on a sync connection and run the migrations."""
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
         compare_type=True,
     )
     with context.begin_transaction():
@@ -34,8 +36,11 @@ async def _online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"),
-                      target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -1,0 +1,78 @@
+"""Per-question latency (p50/p99), start-up time and resident memory, in-process.
+
+Runs each configuration in a fresh subprocess so memory and start-up are measured alone:
+the full knowledge base, and the base replicated to 5,000 entries.
+Usage: python bench/latency.py
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROUNDS = 5
+
+
+def measure(replicate_to: int) -> dict[str, float]:
+    """Build the core (optionally with a replicated base) and time every eval question."""
+    from bot.evaluate import read_jsonl
+    from coopbot.config import load_settings
+    from coopbot.core import build_core
+    from coopbot.dialog import Router
+    from coopbot.retrieval import Retriever
+
+    started = time.perf_counter()
+    core = build_core(load_settings())
+    startup = time.perf_counter() - started
+    if replicate_to:
+        kb = core.kb
+        copies = [
+            replace(e, id=f"{e.id}-r{n}")
+            for n in range(replicate_to // len(kb.entries) + 1)
+            for e in kb.entries
+        ][:replicate_to]
+        big = replace(kb, entries=tuple(copies), by_id={e.id: e for e in copies})
+        started = time.perf_counter()
+        core.router = Router(big, Retriever(big))
+        startup = time.perf_counter() - started
+    questions = [r["q"] for f in ("dev.jsonl", "heldout.jsonl") for r in read_jsonl(HERE / "eval" / f)]
+    times = []
+    for _ in range(ROUNDS):
+        for q in questions:
+            t = time.perf_counter()
+            core.answer(q)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {
+        "entries": len(core.router.kb.entries),
+        "questions": len(times),
+        "p50_ms": round(times[len(times) // 2], 3),
+        "p99_ms": round(times[int(len(times) * 0.99)], 3),
+        "startup_s": round(startup, 3),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    """Print a markdown table; each row from its own process."""
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        print(json.dumps(measure(int(sys.argv[2]))))
+        return
+    print("| knowledge base | questions timed | p50 | p99 | index build | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for size in (0, 5000):
+        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True,
+                             text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"| {r['entries']} entries | {r['questions']} | {r['p50_ms']} ms | {r['p99_ms']} ms "
+              f"| {r['startup_s']} s | {r['rss_mb']} MB |")
+
+
+if __name__ == "__main__":
+    main()
