@@ -59,7 +59,9 @@ def wratio_scorer(kb: KnowledgeBase) -> Scorer:
     return score
 
 
-def answerer(kb: KnowledgeBase, scorer: Scorer, threshold: float) -> Callable[[str], dict[str, Any]]:
+def answerer(
+    kb: KnowledgeBase, scorer: Scorer, threshold: float
+) -> Callable[[str], dict[str, Any]]:
     """An ``ask --json``-shaped answer function for a baseline."""
 
     def answer(q: str) -> dict[str, Any]:

@@ -41,7 +41,9 @@ def measure(replicate_to: int) -> dict[str, float]:
         started = time.perf_counter()
         core.router = Router(big, Retriever(big))
         startup = time.perf_counter() - started
-    questions = [r["q"] for f in ("dev.jsonl", "heldout.jsonl") for r in read_jsonl(HERE / "eval" / f)]
+    questions = [
+        r["q"] for f in ("dev.jsonl", "heldout.jsonl") for r in read_jsonl(HERE / "eval" / f)
+    ]
     times = []
     for _ in range(ROUNDS):
         for q in questions:
@@ -67,11 +69,17 @@ def main() -> None:
     print("| knowledge base | questions timed | p50 | p99 | index build | peak RSS |")
     print("|---|---|---|---|---|---|")
     for size in (0, 5000):
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"| {r['entries']} entries | {r['questions']} | {r['p50_ms']} ms | {r['p99_ms']} ms "
-              f"| {r['startup_s']} s | {r['rss_mb']} MB |")
+        print(
+            f"| {r['entries']} entries | {r['questions']} | {r['p50_ms']} ms | {r['p99_ms']} ms "
+            f"| {r['startup_s']} s | {r['rss_mb']} MB |"
+        )
 
 
 if __name__ == "__main__":

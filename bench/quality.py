@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from baselines import answerer, bm25_scorer, wratio_scorer
+
 from bot.cli import ask_json
 from bot.evaluate import evaluate, read_jsonl
 from coopbot.config import load_settings

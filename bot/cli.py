@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from bot.evaluate import evaluate, read_jsonl, summary
 from coopbot.config import Settings, load_settings
 from coopbot.core import Core, build_core
-from coopbot.errors import CoopbotError
+from coopbot.errors import CoopbotError, InputError
 from coopbot.knowledge import check_knowledge
 
 
@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score answers against an expectations JSONL file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--json", action="store_true")
+    assess = sub.add_parser("assess", help="run a questionnaire on a JSON file of answers")
+    assess.add_argument("--flow", required=True)
+    assess.add_argument("--answers", type=Path, required=True)
+    assess.add_argument("--json", action="store_true")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations to COOPBOT_DATABASE_URL")
     return p
@@ -112,6 +116,37 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _assess(settings: Settings, args: argparse.Namespace) -> int:
+    """``coopbot assess``: the result object, or exit 2 naming the bad key."""
+    from coopbot.dialog.flows.evaluate import answers_from_json, evaluate
+    from coopbot.dialog.flows.render import result_replies
+    from coopbot.knowledge import load_knowledge
+
+    kb = load_knowledge(settings.knowledge_dir)
+    flow = kb.flows.get(args.flow)
+    if flow is None:
+        print(
+            f"coopbot assess: unknown flow '{args.flow}' (known: {', '.join(kb.flows)})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        data = json.loads(args.answers.read_text(encoding="utf-8"))
+        answers = answers_from_json(flow, data)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"coopbot assess: cannot read {args.answers}: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"coopbot assess: {exc}", file=sys.stderr)
+        return 2
+    result = evaluate(flow, answers)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print("\n\n".join(r.text for r in result_replies(kb, result)))
+    return 0
+
+
 def _serve(settings: Settings) -> int:
     """``coopbot serve``."""
     from aiohttp import web
@@ -151,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
         if args.command == "ask":
             return _ask(settings, args)
         if args.command == "kb":
             return _kb_check(settings) if args.kb == "check" else _kb_export(settings)
+        if args.command == "assess":
+            return _assess(settings, args)
         if args.command == "eval":
             return _eval(settings, args)
         if args.command == "serve":

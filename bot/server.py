@@ -11,6 +11,7 @@ from bot.web.chat_api import add_routes
 from coopbot.config import Settings
 from coopbot.core import Core, build_core
 from coopbot.storage.db import make_engine
+from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inquiries import SqlInquiryLog
 from coopbot.storage.migrate import upgrade_async
 
@@ -23,7 +24,7 @@ async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
         await upgrade_async(settings.database_url)
     engine = make_engine(settings.database_url)
     inquiries = SqlInquiryLog(engine)
-    core = build_core(settings, inquiries)
+    core = build_core(settings, inquiries, SqlDialogStore(engine), SqlAssessmentLog(engine))
     await inquiries.start()
     return core, engine
 

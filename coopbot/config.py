@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="COOPBOT_LOG_LEVEL")
     pseudonym_key: SecretStr | None = Field(None, alias="COOPBOT_PSEUDONYM_KEY")
     auto_migrate: bool = Field(True, alias="COOPBOT_AUTO_MIGRATE")
+    flow_ttl_hours: float = Field(24.0, alias="COOPBOT_FLOW_TTL_HOURS", gt=0)
     max_message_chars: int = Field(2000, alias="COOPBOT_MAX_MESSAGE_CHARS", ge=50)
 
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")

@@ -2,57 +2,139 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from coopbot.config import Settings
 from coopbot.dialog import Outcome, Router
+from coopbot.dialog.flows.engine import FlowState
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.messages import IncomingMessage, Reply, UserKey
 from coopbot.retrieval import Retriever
+from coopbot.storage.dialogs import (
+    AssessmentLog,
+    AssessmentRecord,
+    DialogStore,
+    MemoryAssessmentLog,
+    MemoryDialogStore,
+    StateConflict,
+)
 from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
 
 log = logging.getLogger(__name__)
 
 
 def pseudonym(user: UserKey, key: bytes) -> str:
-    """A stable keyed hash of the user: the log never holds a raw channel id."""
+    """A stable keyed hash of the user: storage never holds a raw channel id."""
     return hmac.new(key, str(user).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass
 class Core:
-    """Routes messages and logs every inquiry; returns replies, never sends them."""
+    """Routes messages, keeps questionnaire state, logs inquiries; returns replies, never sends."""
 
     kb: KnowledgeBase
     router: Router
     inquiries: InquiryLog
+    dialogs: DialogStore = field(default_factory=MemoryDialogStore)
+    assessments: AssessmentLog = field(default_factory=MemoryAssessmentLog)
     pseudonym_key: bytes = b"coopbot-dev"
+    flow_ttl: float = 24 * 3600.0
+    clock: Callable[[], float] = time.time
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
-        """Replies for one incoming message; never raises."""
-        started = time.perf_counter()
+        """Replies for one incoming message; never raises. One user's messages run in order."""
+        key = pseudonym(msg.user, self.pseudonym_key)
+        lock = self._locks.setdefault(key, asyncio.Lock())
         try:
-            outcome = self.router.route(msg)
+            async with lock:
+                outcome = await self._handle(msg, key)
         except Exception:  # the reply path must survive any bug: log it, apologise
-            log.exception("routing failed for a %s message", msg.user.channel)
+            log.exception("handling failed for a %s message", msg.user.channel)
             return [Reply(self.kb.messages("error"))]
-        await self._log(msg, outcome)
-        log.debug("handled %s in %.1f ms", outcome.kind, (time.perf_counter() - started) * 1000)
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(key, None)
+        await self._log(msg, key, outcome)
         return list(outcome.replies)
 
     def answer(self, text: str) -> Outcome:
-        """The outcome for one question, without logging (``coopbot ask``)."""
+        """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
         return self.router.route(IncomingMessage(UserKey("cli", "ask"), text=text))
 
-    async def _log(self, msg: IncomingMessage, outcome: Outcome) -> None:
+    async def _handle(self, msg: IncomingMessage, key: str) -> Outcome:
+        """Load state, route, store state; retry once if another process wrote meanwhile."""
+        for attempt in (1, 2):
+            stored = await self.dialogs.get(key)
+            state = FlowState.from_json(stored.data) if stored else None
+            now = self.clock()
+            expired = None
+            if state is not None and now - state.updated > self.flow_ttl:
+                expired, state = state, None
+            outcome = self.router.route(msg, state, now)
+            try:
+                await self._save(key, stored.version if stored else None, outcome, expired)
+            except StateConflict:
+                if attempt == 2:
+                    raise
+                continue
+            if expired is not None:
+                outcome = self._with_expiry_note(outcome, expired)
+            if outcome.result is not None:
+                await self.assessments.record(
+                    AssessmentRecord(
+                        msg.user.channel,
+                        key,
+                        outcome.result.flow.id,
+                        outcome.result.answers,
+                        outcome.result.to_json(),
+                    )
+                )
+            return outcome
+        raise AssertionError("unreachable")
+
+    async def _save(
+        self, key: str, version: int | None, outcome: Outcome, expired: FlowState | None
+    ) -> None:
+        """Persist the questionnaire state the router returned."""
+        if outcome.state_changed or expired is not None:
+            if outcome.state is not None:
+                await self.dialogs.put(key, outcome.state.to_json(), version)
+            elif version is not None:
+                await self.dialogs.delete(key)
+
+    def _with_expiry_note(self, outcome: Outcome, expired: FlowState) -> Outcome:
+        """Tell the user their old questionnaire ended, unless they just started a new one."""
+        if outcome.state_changed and outcome.state is not None:
+            return outcome
+        flow = self.kb.flows.get(expired.flow)
+        if flow is None:
+            return outcome
+        hours = int(self.flow_ttl // 3600)
+        note = Reply(
+            self.kb.messages("flow_expired", title=flow.title, hours=hours, command=flow.command)
+        )
+        return Outcome(
+            (note, *outcome.replies),
+            outcome.kind,
+            outcome.normalized,
+            outcome.entry_id,
+            outcome.score,
+            outcome.confident,
+            outcome.suggestions,
+        )
+
+    async def _log(self, msg: IncomingMessage, key: str, outcome: Outcome) -> None:
         """Record the inquiry; failures are logged, never raised."""
         record = InquiryRecord(
             channel=msg.user.channel,
-            user_key=pseudonym(msg.user, self.pseudonym_key),
+            user_key=key,
             kind=outcome.kind,
             text=msg.text if msg.text is not None else msg.payload,
             normalized=outcome.normalized,
@@ -66,9 +148,22 @@ class Core:
             log.exception("inquiry log failed")
 
 
-def build_core(settings: Settings, inquiries: InquiryLog | None = None) -> Core:
-    """Load knowledge, build the retriever and router; the caller owns ``inquiries``."""
+def build_core(
+    settings: Settings,
+    inquiries: InquiryLog | None = None,
+    dialogs: DialogStore | None = None,
+    assessments: AssessmentLog | None = None,
+) -> Core:
+    """Load knowledge, build retriever and router; the caller owns the stores it passes."""
     kb = load_knowledge(settings.knowledge_dir)
     router = Router(kb, Retriever(kb), max_chars=settings.max_message_chars)
     key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else b""
-    return Core(kb, router, inquiries or MemoryInquiryLog(), key or b"coopbot-dev")
+    return Core(
+        kb,
+        router,
+        inquiries or MemoryInquiryLog(),
+        dialogs or MemoryDialogStore(),
+        assessments or MemoryAssessmentLog(),
+        key or b"coopbot-dev",
+        flow_ttl=settings.flow_ttl_hours * 3600,
+    )

@@ -1,21 +1,29 @@
-"""Route a message: command → button payload → small talk → FAQ → fallback."""
+"""Route a message: command → active questionnaire → button payload → small talk → FAQ → fallback.
+
+Pure: the caller loads the user's questionnaire state, passes it in, and stores what comes back.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from coopbot.dialog.flows import engine
+from coopbot.dialog.flows.engine import FlowState
+from coopbot.dialog.flows.evaluate import FlowResult
 from coopbot.dialog.render import FAQ_PAYLOAD, answer_reply, suggestions_reply
 from coopbot.dialog.smalltalk import SmallTalk
 from coopbot.knowledge.model import KnowledgeBase
-from coopbot.messages import IncomingMessage, Reply
+from coopbot.messages import Button, IncomingMessage, Reply
 from coopbot.retrieval import Retriever
+from coopbot.retrieval.features import contains_sequence
 
-COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help"}
+COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
+START_FLOW = "flow:start:"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Replies plus what the inquiry log keeps about the message."""
+    """Replies, the questionnaire state to keep, and what the inquiry log keeps."""
 
     replies: tuple[Reply, ...]
     kind: str
@@ -24,6 +32,9 @@ class Outcome:
     score: float | None = None
     confident: bool = False
     suggestions: tuple[str, ...] = field(default_factory=tuple)
+    state: FlowState | None = None
+    state_changed: bool = False
+    result: FlowResult | None = None
 
 
 class Router:
@@ -34,12 +45,25 @@ class Router:
         self.retriever = retriever
         self.smalltalk = SmallTalk(kb.smalltalk, kb.lexicon)
         self.max_chars = max_chars
+        self.flow_commands = {f.command: f.id for f in kb.flows.values()}
+        self.triggers = [
+            (kb.lexicon.analyze(t), f.id) for f in kb.flows.values() for t in f.triggers
+        ]
 
-    def route(self, msg: IncomingMessage) -> Outcome:
-        """Decide the replies for one message."""
+    def route(
+        self, msg: IncomingMessage, state: FlowState | None = None, now: float = 0.0
+    ) -> Outcome:
+        """Decide the replies for one message; ``state`` is the user's questionnaire, if any."""
+        out = self._route(msg, state, now)
+        if not out.state_changed:
+            out = replace(out, state=state)
+        return out
+
+    def _route(self, msg: IncomingMessage, state: FlowState | None, now: float) -> Outcome:
+        """Dispatch on what arrived."""
         say = self.kb.messages
         if msg.payload is not None:
-            return self._payload(msg.payload)
+            return self._payload(msg.payload, state, now)
         if msg.kind != "text" or msg.text is None:
             return Outcome((Reply(say("non_text")),), "non_text")
         text = msg.text.strip()
@@ -49,7 +73,12 @@ class Router:
             reply = say("too_long", length=len(text), limit=self.max_chars)
             return Outcome((Reply(reply),), "too_long")
         if text.startswith("/"):
-            return self._command(text)
+            return self._command(text, state, now)
+        if state is not None:
+            return self._in_flow(text, state, now)
+        flow_id = self._triggered(text)
+        if flow_id is not None:
+            return self._start(flow_id, now)
         intent = self.smalltalk.intent(text)
         if intent is not None:
             return Outcome((Reply(say(intent)),), "smalltalk")
@@ -77,23 +106,67 @@ class Router:
             (Reply(self.kb.messages("out_of_scope")),), "out_of_scope", normalized, None, score
         )
 
-    def _payload(self, payload: str) -> Outcome:
+    def _triggered(self, text: str) -> str | None:
+        """The flow whose trigger phrase the message contains."""
+        words = self.kb.lexicon.analyze(text)
+        return next(
+            (fid for phrase, fid in self.triggers if contains_sequence(words, phrase)), None
+        )
+
+    def _start(self, flow_id: str, now: float) -> Outcome:
+        """Begin a questionnaire (replacing any other)."""
+        step = engine.start(self.kb, flow_id, now)
+        return Outcome(step.replies, "flow", state=step.state, state_changed=True)
+
+    def _in_flow(self, text: str, state: FlowState, now: float, payload: bool = False) -> Outcome:
+        """An answer, a control word, or a question asked in the middle of a questionnaire."""
+        step = engine.advance(self.kb, state, text, payload, now)
+        if not step.understood and not payload:
+            faq = self.answer(text)
+            if faq.confident:
+                back = engine.ask(
+                    self.kb,
+                    state,
+                    prefix=self.kb.messages("flow_reminder", title=self.kb.flows[state.flow].title),
+                )
+                return replace(faq, replies=faq.replies + back.replies)
+        return Outcome(
+            step.replies, "flow", state=step.state, state_changed=True, result=step.result
+        )
+
+    def _payload(self, payload: str, state: FlowState | None, now: float) -> Outcome:
         """A button press."""
+        if payload.startswith(START_FLOW) and payload[len(START_FLOW) :] in self.kb.flows:
+            return self._start(payload[len(START_FLOW) :], now)
+        if state is not None and payload.startswith(("a:", "flow:")):
+            return self._in_flow(payload, state, now, payload=True)
         if payload.startswith(FAQ_PAYLOAD):
             entry = self.kb.entry(payload[len(FAQ_PAYLOAD) :])
             if entry is not None:
                 return Outcome((answer_reply(entry, self.kb),), "faq", None, entry.id, 1.0, True)
         if payload.startswith("cmd:"):
-            return self._command("/" + payload[4:])
+            return self._command("/" + payload[4:], state, now)
         return Outcome((Reply(self.kb.messages("unknown_payload")),), "payload")
 
-    def _command(self, text: str) -> Outcome:
-        """``/start [deep-link]``, ``/help`` and aliases; ``/start@botname`` works too."""
+    def _command(self, text: str, state: FlowState | None, now: float) -> Outcome:
+        """``/start [deep-link]``, ``/help``, ``/menu``, questionnaire commands and controls."""
         name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-        command = COMMANDS.get(name)
         say = self.kb.messages
+        if name in self.flow_commands:
+            return self._start(self.flow_commands[name], now)
+        if state is not None and engine.control_word("/" + name):
+            return self._in_flow("/" + name, state, now)
+        command = COMMANDS.get(name)
         if command == "start":
-            return Outcome((Reply(say("start")), Reply(say("start_privacy"))), "command")
+            return Outcome(
+                (Reply(say("start"), self._menu()), Reply(say("start_privacy"))), "command"
+            )
         if command == "help":
             return Outcome((Reply(say("help")),), "command")
+        if command == "menu":
+            return Outcome((Reply(say("flow_menu"), self._menu()),), "command")
         return Outcome((Reply(say("unknown_command")),), "command")
+
+    def _menu(self) -> tuple[Button, ...]:
+        """One button per questionnaire."""
+        return tuple(Button(f.title, START_FLOW + f.id) for f in self.kb.flows.values())

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from coopbot.errors import KnowledgeError, Problem
 from coopbot.knowledge.checks import cross_checks
+from coopbot.knowledge.flow_schema import RawFlow
+from coopbot.knowledge.flows import check_flows, load_flows
 from coopbot.knowledge.model import Document, FaqEntry, KnowledgeBase, Messages, SourceRef
 from coopbot.knowledge.schema import RawDocument, RawEntry, RawFaqFile, RawLexicon, RawSources
 from coopbot.text.lexicon import Lexicon
@@ -36,6 +38,28 @@ REQUIRED_MESSAGES = (
     "source_uncertain",
     "uncertain_note",
     "error",
+)
+FLOW_MESSAGES = (
+    "flow_question",
+    "flow_points",
+    "flow_points_open",
+    "flow_back_button",
+    "flow_cancel_button",
+    "yes_label",
+    "no_label",
+    "flow_cancelled",
+    "flow_at_first",
+    "flow_expired",
+    "flow_reminder",
+    "flow_menu",
+    "flow_result_title",
+    "flow_eligible",
+    "flow_not_eligible",
+    "flow_priority_met",
+    "flow_not_assessed",
+    "flow_score",
+    "flow_weakest",
+    "flow_detail",
 )
 
 
@@ -71,12 +95,15 @@ def _validate(model: type[M], data: Any, file: str, problems: list[Problem]) -> 
 
 def _entry_label(data: Any, loc: tuple[int | str, ...]) -> str:
     """Name the entry an error belongs to (its id when it has one)."""
-    if len(loc) >= 2 and loc[0] in ("entries", "documents") and isinstance(loc[1], int):
+    lists = ("entries", "documents", "steps", "conditions", "gate", "criteria", "groups")
+    if len(loc) >= 2 and loc[0] in lists and isinstance(loc[1], int):
         try:
             item = data[loc[0]][loc[1]]
-            return str(item.get("id") or f"{loc[0]}[{loc[1]}]")
+            return str(item.get("id") or item.get("key") or f"{loc[0]}[{loc[1]}]")
         except (KeyError, IndexError, TypeError, AttributeError):
             return f"{loc[0]}[{loc[1]}]"
+    if isinstance(data, dict) and data.get("id"):
+        return str(data["id"])
     return "-"
 
 
@@ -156,7 +183,7 @@ def load_messages(root: Path, problems: list[Problem]) -> Messages:
     if not isinstance(data, dict):
         problems.append(Problem(_rel(path, root), "-", "must be a mapping of key: text"))
         data = {}
-    for key in REQUIRED_MESSAGES:
+    for key in (*REQUIRED_MESSAGES, *FLOW_MESSAGES):
         if not isinstance(data.get(key), str):
             problems.append(Problem(_rel(path, root), key, "missing message"))
     return Messages({str(k): str(v) for k, v in data.items()})
@@ -173,6 +200,17 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     lexicon = Lexicon.from_mapping({**raw_lex.abbreviations, **raw_lex.synonyms}, raw_lex.stopwords)
     messages = load_messages(root, problems)
     problems.extend(cross_checks(entries, lexicon))
+    files: dict[str, str] = {}
+
+    def validate_flow(data: Any, rel: str) -> RawFlow | None:
+        flow = _validate(RawFlow, data, rel, problems)
+        if flow is not None:
+            files[flow.id] = rel
+        return flow
+
+    flows = load_flows(root, lambda p: _read_yaml(p, root, problems), validate_flow, problems)
+    by_id = {e.id: e for e in entries}
+    problems.extend(check_flows(flows, docs, by_id, files))
     kb = KnowledgeBase(
         entries=tuple(entries),
         documents=docs,
@@ -180,7 +218,8 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         messages=messages,
         domain_terms=tuple(raw_lex.domain_terms),
         smalltalk={k: tuple(v) for k, v in raw_lex.smalltalk.items()},
-        by_id={e.id: e for e in entries},
+        by_id=by_id,
+        flows=flows,
     )
     return kb, problems
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from coopbot.knowledge.flow_schema import RawFlow
 from coopbot.text.lexicon import Lexicon
 
 
@@ -29,10 +30,12 @@ class Document:
     note: str | None = None
 
     def citation(self) -> str:
-        """Title and number, e.g. ``Luật Hợp tác xã 17/2023/QH15``."""
-        if self.number and self.number[0].isdigit():
+        """Short form: ``Luật Hợp tác xã 17/2023/QH15``, ``Nghị định 92/2024/NĐ-CP``."""
+        if not (self.number and self.number[0].isdigit()):
+            return self.title
+        if self.kind == "luật":
             return f"{self.title} {self.number}"
-        return self.title
+        return f"{self.kind.capitalize()} {self.number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class KnowledgeBase:
     domain_terms: tuple[str, ...] = ()
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     by_id: Mapping[str, FaqEntry] = field(default_factory=dict)
+    flows: Mapping[str, RawFlow] = field(default_factory=dict)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """The entry with this id, or None."""

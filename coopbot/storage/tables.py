@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import JSON, Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -50,3 +51,33 @@ class Inquiry(SQLModel, table=True):
     score: float | None = None
     confident: bool = False
     feedback: int | None = None  # +1 / -1
+
+
+class DialogState(SQLModel, table=True):
+    """The questionnaire a user is in, with a version for optimistic concurrency."""
+
+    __tablename__ = "dialog_state"
+
+    user_key: str = Field(primary_key=True, max_length=64)
+    flow_id: str = Field(max_length=48)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    version: int = 1
+
+
+class Assessment(SQLModel, table=True):
+    """A finished questionnaire: who (pseudonym), when, answers and outcome."""
+
+    __tablename__ = "assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=64, index=True)
+    flow_id: str = Field(max_length=48, index=True)
+    answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    outcome: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

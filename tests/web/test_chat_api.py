@@ -92,3 +92,29 @@ async def test_inquiries_reach_the_database(server: tuple[str, str]) -> None:
     user_key, text, confident = rows[0]
     assert text == "vốn góp tối đa bao nhiêu" and confident
     assert "9876543210123456789" not in user_key
+
+
+async def test_a_whole_questionnaire_by_buttons_over_http(server: tuple[str, str]) -> None:
+    base, db = server
+    status, body = await _post(base, {"user_id": "farmer", "text": "/vayquy"})
+    assert status == 200 and "Câu 1/4" in body["replies"][-1]["text"]
+
+    async def press(label: str) -> dict:  # type: ignore[type-arg]
+        buttons = [b for r in body["replies"] for b in r["buttons"]]
+        payload = next(b["payload"] for b in buttons if b["label"] == label)
+        return (await _post(base, {"user_id": "farmer", "payload": payload}))[1]
+
+    first = next(b["label"] for b in body["replies"][-1]["buttons"])
+    body = await press(first)
+    body = await press("Có")
+    assert "Câu 3/4" in body["replies"][-1]["text"]
+    body = (await _post(base, {"user_id": "farmer", "text": "25%"}))[1]
+    body = await press("Không")
+    text = "\n".join(r["text"] for r in body["replies"])
+    assert "✅" in text and "Nguồn:" in text
+    engine = make_engine(db)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sql("SELECT flow_id FROM assessment"))).all()
+        states = (await conn.execute(sql("SELECT count(*) FROM dialog_state"))).scalar()
+    await engine.dispose()
+    assert rows == [("vay-quy-htx",)] and states == 0

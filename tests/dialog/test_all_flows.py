@@ -1,0 +1,56 @@
+"""Every questionnaire: start by command, garbage at every step is re-asked, then finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from coopbot.core import Core
+from coopbot.dialog.flows.engine import FlowState, current
+from coopbot.knowledge import KnowledgeBase
+
+from .helpers import Chat
+
+FLOWS = ["tt01-2020", "htx-kieu-moi-kontum", "thanh-lap-htx", "vay-quy-htx"]
+
+
+def valid_answer(q_input: str, top: float | None, options: list[str]) -> str:
+    """A typed answer any question of that kind accepts."""
+    if q_input == "yesno":
+        return "có"
+    if q_input == "choice":
+        return "1"
+    if q_input == "points":
+        return "1,5" if (top or 0) >= 2 else "0,5"
+    return "20" if top is None or top >= 100 else "2"
+
+
+@pytest.mark.parametrize("flow_id", FLOWS)
+async def test_garbage_at_every_step_then_a_result(
+    core: Core, kb: KnowledgeBase, flow_id: str
+) -> None:
+    chat = Chat(core)
+    await chat.say("/" + kb.flows[flow_id].command)
+    for _ in range(60):
+        stored = await chat.stored()
+        if stored is None:
+            break
+        state = FlowState.from_json(stored)
+        q, pos, total = current(kb, state)
+        assert q is not None and f"Câu {pos}/{total}" in chat.text
+        await chat.say("???")
+        assert f"Câu {pos}/{total}" in chat.text
+        after = await chat.stored()
+        assert after is not None and after["answers"] == stored["answers"]
+        await chat.say(valid_answer(q.input, q.max, [o.value for o in q.options]))
+    else:
+        pytest.fail("the questionnaire never finished")
+    assert "Nguồn:" in chat.text and "KẾT QUẢ" in chat.text
+    assert core.assessments.items[-1].flow_id == flow_id  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("flow_id", FLOWS)
+def test_results_fit_a_phone(core: Core, kb: KnowledgeBase, flow_id: str) -> None:
+    for q in kb.flows[flow_id].steps:
+        assert len(q.prompt) <= 300, q.key
+    for b in core.router._menu():
+        assert len(b.payload.encode()) <= 64
