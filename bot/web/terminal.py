@@ -1,4 +1,8 @@
-"""Terminal chat (``coopbot chat``): buttons become numbered options you answer with a number."""
+"""Terminal chat (``coopbot chat``): buttons become numbered options you answer with a number.
+
+A number is a button press only when the question offers word options; typed text equal to a
+button's label (for example points "0"…"6") presses that button; controls are typed as words.
+"""
 
 from __future__ import annotations
 
@@ -10,39 +14,64 @@ from coopbot.core import Core
 from coopbot.messages import Button, IncomingMessage, Reply, UserKey
 
 PROMPT = "Bạn: "
+CONTROLS = ("flow:back", "flow:cancel")
 
 
-def render(replies: list[Reply]) -> tuple[str, list[Button]]:
-    """Replies as terminal text; buttons numbered across all replies."""
+def render(replies: list[Reply]) -> tuple[str, list[Button], list[Button]]:
+    """Terminal text, the numbered buttons, and every button (for label matches).
+
+    Only the last reply's word buttons get numbers; inside a questionnaire a numeric question
+    has none, so a typed number is always its answer.
+    """
+    every = [b for r in replies for b in r.buttons]
+    in_flow = any(b.payload in CONTROLS for b in every)
+    numbered: list[Button] = []
     lines: list[str] = []
-    buttons: list[Button] = []
-    for reply in replies:
+    for i, reply in enumerate(replies):
         lines.append(f"Bot: {reply.text}")
-        for button in reply.buttons:
-            buttons.append(button)
-            lines.append(f"  [{len(buttons)}] {button.label}")
-    return "\n".join(lines), buttons
+        digits = [b for b in reply.buttons if b.label.isdigit()]
+        if digits:
+            lines.append("  Chọn: " + " ".join(b.label for b in digits))
+        words = [b for b in reply.buttons if b.payload not in CONTROLS and not b.label.isdigit()]
+        last = i == max((j for j, r in enumerate(replies) if r.buttons), default=-1)
+        for button in words:
+            if last and (not in_flow or button.payload.startswith("a:")):
+                numbered.append(button)
+                lines.append(f"  [{len(numbered)}] {button.label}")
+            else:
+                lines.append(f"  • {button.label}")
+        if any(b.payload in CONTROLS for b in reply.buttons):
+            lines.append("  (gõ “quay lại” để sửa câu trước, “hủy” để dừng)")
+    return "\n".join(lines), numbered, every
+
+
+def choose(line: str, numbered: list[Button], every: list[Button]) -> str | None:
+    """The payload the typed line selects, if it selects a button."""
+    typed = line.strip()
+    for button in every:
+        if typed.casefold() == button.label.casefold():
+            return button.payload
+    if typed.isdigit() and 1 <= int(typed) <= len(numbered):
+        return numbered[int(typed) - 1].payload
+    return None
 
 
 async def run(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Read lines until EOF or /thoat; a bare number presses the matching button."""
+    """Read lines until EOF or /thoat."""
     user = UserKey("terminal", "local")
-    buttons: list[Button] = []
+    numbered: list[Button] = []
+    every: list[Button] = []
     message = IncomingMessage(user, text="/start")
     while True:
-        text, new_buttons = render(await core.handle(message))
-        buttons = new_buttons or buttons
-        stdout.write(text + "\n")
-        stdout.write(PROMPT)
+        text, numbered, every = render(await core.handle(message))
+        stdout.write(text + "\n" + PROMPT)
         stdout.flush()
         line = await asyncio.to_thread(stdin.readline)
         if not line or line.strip().lower() in {"/thoat", "/quit", "/exit"}:
             stdout.write("\nTạm biệt!\n")
             return
-        choice = line.strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(buttons):
-            message = IncomingMessage(
-                user, payload=buttons[int(choice) - 1].payload, kind="payload"
-            )
+        payload = choose(line, numbered, every)
+        if payload is not None:
+            message = IncomingMessage(user, payload=payload, kind="payload")
         else:
             message = IncomingMessage(user, text=line.rstrip("\n"))

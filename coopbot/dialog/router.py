@@ -16,9 +16,12 @@ from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Button, IncomingMessage, Reply
 from coopbot.retrieval import Retriever
 from coopbot.retrieval.features import contains_sequence
+from coopbot.text.normalize import fold, tokens
 
 COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
 START_FLOW = "flow:start:"
+# Words by which a sender speaks of themselves or their group (folded).
+SELF_WORDS = frozenset({"toi", "tui", "em", "minh", "chung", "nhom", "bon", "tui", "tao", "ta"})
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,20 @@ class Router:
             return self._command(text, state, now)
         if state is not None:
             return self._in_flow(text, state, now)
-        flow_id = self._triggered(text)
-        if flow_id is not None:
-            return self._start(flow_id, now)
         intent = self.smalltalk.intent(text)
         if intent is not None:
             return Outcome((Reply(say(intent)),), "smalltalk")
-        return self.answer(text)
+        flow_id = self._triggered(text)
+        if flow_id is None:
+            return self.answer(text)
+        faq = self.answer(text)
+        if self._wants_check(text, flow_id):
+            return self._start(flow_id, now)
+        offer = Button(self.kb.flows[flow_id].title, START_FLOW + flow_id)
+        first = faq.replies[0]
+        return replace(
+            faq, replies=(replace(first, buttons=(*first.buttons, offer)), *faq.replies[1:])
+        )
 
     def answer(self, text: str) -> Outcome:
         """FAQ search: the answer, suggestions, or the out-of-scope reply."""
@@ -109,9 +119,25 @@ class Router:
     def _triggered(self, text: str) -> str | None:
         """The flow whose trigger phrase the message contains."""
         words = self.kb.lexicon.analyze(text)
-        return next(
-            (fid for phrase, fid in self.triggers if contains_sequence(words, phrase)), None
+        hits = (fid for phrase, fid in self.triggers if contains_sequence(words, phrase))
+        return next(hits, None)
+
+    def _wants_check(self, text: str, flow_id: str) -> bool:
+        """Start the questionnaire, rather than answer, when the message is little more than
+        its trigger ("tự đánh giá") or asks to check the sender ("nhóm tôi đủ điều kiện chưa?").
+        Other questions that mention the topic get their answer and a button to start."""
+        words = self.kb.lexicon.analyze(text)
+        longest = max(
+            (len(p) for p, fid in self.triggers if fid == flow_id and contains_sequence(words, p)),
+            default=0,
         )
+        if len(words) <= longest + 1:
+            return True
+        raw = [fold(t) for t in tokens(text)]
+        checking = contains_sequence(raw, ["kiem", "tra"]) or (
+            "du" in raw and contains_sequence(raw, ["dieu", "kien"])
+        )
+        return checking and bool(set(raw) & SELF_WORDS)
 
     def _start(self, flow_id: str, now: float) -> Outcome:
         """Begin a questionnaire (replacing any other)."""

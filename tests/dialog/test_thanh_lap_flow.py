@@ -130,3 +130,13 @@ async def test_abandoned_flow_expires(core: Core) -> None:
     await chat.say("25")
     assert "hết" in chat.last[0].text or "kết thúc" in chat.last[0].text
     assert "Câu 3/6" not in chat.text
+
+
+async def test_a_question_about_the_topic_is_answered_with_an_offer(core: Core) -> None:
+    chat = Chat(core)
+    await chat.say("Khi nào HTX phải nộp bảng tự chấm điểm?")
+    assert "15/12" in chat.text and "Nguồn:" in chat.text
+    assert "flow:start:tt01-2020" in [b.payload for r in chat.last for b in r.buttons]
+    assert await chat.stored() is None
+    await chat.say("tự đánh giá")
+    assert "Câu 1/25" in chat.text

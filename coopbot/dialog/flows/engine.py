@@ -7,7 +7,13 @@ from typing import Any
 
 from coopbot.dialog.flows.evaluate import FlowResult, evaluate
 from coopbot.dialog.flows.inputs import Invalid, read_answer
-from coopbot.dialog.flows.questions import Question, applicable, group_left
+from coopbot.dialog.flows.questions import (
+    SCORE,
+    Question,
+    applicable,
+    gate_passed,
+    group_left,
+)
 from coopbot.dialog.flows.render import prompt_reply, result_replies
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Reply
@@ -69,9 +75,11 @@ def control_word(text: str) -> str | None:
 def current(kb: KnowledgeBase, state: FlowState) -> tuple[Question | None, int, int]:
     """The question to ask now, its 1-based position and the number of questions."""
     flow = kb.flows[state.flow]
-    todo = applicable(flow, state.answers)
+    todo = applicable(flow, state.answers, hopeful=True)
     for i, q in enumerate(todo, 1):
         if q.key not in state.answers:
+            if q.key.startswith(SCORE) and not gate_passed(flow, state.answers):
+                break
             return q, i, len(todo)
     return None, len(todo), len(todo)
 

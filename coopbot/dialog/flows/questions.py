@@ -90,13 +90,18 @@ def _compare(value: Any, op: str, target: Any) -> bool:
     return {">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b}[op]
 
 
-def applicable(flow: RawFlow, answers: dict[str, Any]) -> list[Question]:
-    """The questions that apply given the answers so far (``ask_if``, gate for scoring)."""
+def applicable(flow: RawFlow, answers: dict[str, Any], hopeful: bool = False) -> list[Question]:
+    """The questions that apply given the answers so far (``ask_if``, gate for scoring).
+
+    ``hopeful`` counts the scored criteria while the gate is still undecided, for progress.
+    """
+    undecided = hopeful and any(holds(g.test, answers) is None for g in flow.gate)
+    open_gate = undecided or gate_passed(flow, answers)
     out = []
     for q in questions(flow):
         if q.ask_if is not None and holds(q.ask_if, answers) is not True:
             continue
-        if q.key.startswith(SCORE) and not gate_passed(flow, answers):
+        if q.key.startswith(SCORE) and not open_gate:
             continue
         out.append(q)
     return out
