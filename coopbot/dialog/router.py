@@ -21,7 +21,7 @@ from coopbot.text.normalize import fold, tokens
 COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
 START_FLOW = "flow:start:"
 # Words by which a sender speaks of themselves or their group (folded).
-SELF_WORDS = frozenset({"toi", "tui", "em", "minh", "chung", "nhom", "bon", "tui", "tao", "ta"})
+SELF_WORDS = frozenset({"toi", "tui", "em", "minh", "chung", "nhom", "bon", "tao", "ta"})
 
 
 @dataclass(frozen=True)
