@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase, SourceRef
 from coopbot.messages import Button, Reply
 from coopbot.retrieval import Match
@@ -20,10 +22,28 @@ def cite(ref: SourceRef, kb: KnowledgeBase) -> str:
     return text
 
 
+def sources_text(refs: Iterable[SourceRef], kb: KnowledgeBase) -> str:
+    """``Nguồn: Điều 4 Luật … 17/2023/QH15`` — several articles of one document are grouped:
+    ``Nguồn: Luật … 17/2023/QH15 (Điều 4; Điều 30); Nghị định 92/2024/NĐ-CP (Điều 11).``"""
+    by_doc: dict[str, list[SourceRef]] = {}
+    for ref in refs:
+        same = by_doc.setdefault(ref.doc.id, [])
+        if all(r.article != ref.article for r in same):
+            same.append(ref)
+    parts = []
+    for group in by_doc.values():
+        articles = [r.article for r in group if r.article]
+        if len(articles) <= 1:
+            parts.append(cite(group[0] if articles else SourceRef(group[0].doc), kb))
+        else:
+            whole = cite(SourceRef(group[0].doc), kb)
+            parts.append(f"{whole} ({'; '.join(articles)})")
+    return kb.messages("source_prefix") + "; ".join(parts) + "."
+
+
 def source_line(entry: FaqEntry, kb: KnowledgeBase) -> str:
-    """``Nguồn: Điều 4 Luật Hợp tác xã 17/2023/QH15; …``."""
-    cites = list(dict.fromkeys(cite(ref, kb) for ref in entry.sources))
-    return kb.messages("source_prefix") + "; ".join(cites) + "."
+    """The sources of an entry."""
+    return sources_text(entry.sources, kb)
 
 
 def answer_reply(entry: FaqEntry, kb: KnowledgeBase) -> Reply:

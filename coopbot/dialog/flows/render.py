@@ -5,7 +5,7 @@ from __future__ import annotations
 from coopbot.dialog.flows.evaluate import FlowResult
 from coopbot.dialog.flows.inputs import ANSWER
 from coopbot.dialog.flows.questions import Question
-from coopbot.dialog.render import FAQ_PAYLOAD, cite
+from coopbot.dialog.render import FAQ_PAYLOAD, sources_text
 from coopbot.knowledge.flow_schema import RawFlow, RawRef
 from coopbot.knowledge.model import KnowledgeBase, SourceRef
 from coopbot.messages import Button, Reply
@@ -61,17 +61,8 @@ def _answer_buttons(kb: KnowledgeBase, q: Question, top: float | None) -> list[B
 
 
 def _sources(kb: KnowledgeBase, refs: list[RawRef]) -> str:
-    """``Nguồn: Luật … (Điều 4; Điều 30); Nghị định …`` — articles grouped by document."""
-    by_doc: dict[str, list[str]] = {}
-    for r in refs:
-        by_doc.setdefault(r.doc, [])
-        if r.article and r.article not in by_doc[r.doc]:
-            by_doc[r.doc].append(r.article)
-    parts = []
-    for doc_id, articles in by_doc.items():
-        name = cite(SourceRef(kb.documents[doc_id]), kb)
-        parts.append(f"{name} ({'; '.join(articles)})" if articles else name)
-    return kb.messages("source_prefix") + "; ".join(parts) + "."
+    """``Nguồn: …`` from raw references."""
+    return sources_text((SourceRef(kb.documents[r.doc], r.article) for r in refs), kb)
 
 
 def _entry_buttons(kb: KnowledgeBase, ids: list[str]) -> tuple[Button, ...]:
