@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.evaluate import evaluate, read_jsonl, summary
+from bot.logs import configure as configure_logging
 from coopbot.config import Settings, load_settings
 from coopbot.core import Core, build_core
 from coopbot.errors import CoopbotError, InputError
@@ -174,6 +174,12 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value in the settings, for log redaction."""
+    values = [getattr(settings, name) for name in type(settings).model_fields]
+    return [v.get_secret_value() for v in values if hasattr(v, "get_secret_value")]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; errors become one clear line and a non-zero exit."""
     args = _parser().parse_args(argv)
@@ -183,10 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         for err in exc.errors():
             print(f"configuration: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, secrets_of(settings))
     try:
         if args.command == "ask":
             return _ask(settings, args)

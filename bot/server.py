@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.web.chat_api import add_routes
 from coopbot.config import Settings
 from coopbot.core import Core, build_core
+from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inquiries import SqlInquiryLog
 from coopbot.storage.migrate import upgrade_async
 
 log = logging.getLogger(__name__)
+TELEGRAM_KEY: web.AppKey[Any] = web.AppKey("telegram")
 
 
 async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
@@ -34,6 +37,13 @@ async def make_app(settings: Settings) -> web.Application:
     core, engine = await open_core(settings)
     app = web.Application(client_max_size=1024 * 1024)
     add_routes(app, core)
+    if settings.telegram_bot_token is not None:
+        from bot.telegram.channel import TelegramChannel
+        from bot.telegram.channel import add_routes as add_telegram
+
+        channel = TelegramChannel(settings, core, SqlDedupStore(engine), SqlContactStore(engine))
+        add_telegram(app, channel)
+        app[TELEGRAM_KEY] = channel
 
     async def close(_app: web.Application) -> None:
         await core.inquiries.close()

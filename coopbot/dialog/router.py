@@ -67,6 +67,8 @@ class Router:
         say = self.kb.messages
         if msg.payload is not None:
             return self._payload(msg.payload, state, now)
+        if msg.kind == "edited":
+            return Outcome((Reply(say("edited")),), "non_text")
         if msg.kind != "text" or msg.text is None:
             return Outcome((Reply(say("non_text")),), "non_text")
         text = msg.text.strip()
@@ -183,6 +185,9 @@ class Router:
         if state is not None and engine.control_word("/" + name):
             return self._in_flow("/" + name, state, now)
         command = COMMANDS.get(name)
+        arg = text.split(maxsplit=1)[1].strip().lower() if " " in text.strip() else ""
+        if command == "start" and arg in self.flow_commands:
+            return self._start(self.flow_commands[arg], now)
         if command == "start":
             return Outcome(
                 (Reply(say("start"), self._menu()), Reply(say("start_privacy"))), "command"

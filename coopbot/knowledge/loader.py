@@ -28,6 +28,7 @@ REQUIRED_MESSAGES = (
     "empty",
     "too_long",
     "non_text",
+    "edited",
     "not_sure",
     "not_sure_tail",
     "out_of_scope",

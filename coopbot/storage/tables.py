@@ -81,3 +81,28 @@ class Assessment(SQLModel, table=True):
     flow_id: str = Field(max_length=48, index=True)
     answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     outcome: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Ids of channel updates already handled (Telegram update_id, Zalo msg_id): dedup."""
+
+    __tablename__ = "processed_update"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class Contact(SQLModel, table=True):
+    """A reachable chat on a channel (needed to send); ``active`` is false once blocked."""
+
+    __tablename__ = "contact"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=64)  # raw id, kept only to reply/notify
+    active: bool = True
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -1,0 +1,112 @@
+"""Channel bookkeeping: which updates were already handled, which chats are reachable."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coopbot.storage.db import session_factory
+from coopbot.storage.tables import Contact, ProcessedUpdate
+
+
+class DedupStore(ABC):
+    """Remembers update ids so a replayed or retried update is handled once."""
+
+    @abstractmethod
+    async def first_time(self, channel: str, key: str) -> bool:
+        """True the first time ``(channel, key)`` is seen, False after."""
+
+
+class MemoryDedupStore(DedupStore):
+    """In-memory twin (bounded)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._seen: dict[tuple[str, str], None] = {}
+        self._limit = limit
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        """Insert-if-absent."""
+        if (channel, key) in self._seen:
+            return False
+        self._seen[(channel, key)] = None
+        if len(self._seen) > self._limit:
+            self._seen.pop(next(iter(self._seen)))
+        return True
+
+
+class SqlDedupStore(DedupStore):
+    """A primary key on (channel, key): the database decides, across processes."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = session_factory(engine)
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        """Insert; a duplicate key means it was seen."""
+        async with self._sessions() as s:
+            s.add(ProcessedUpdate(channel=channel, key=key))
+            try:
+                await s.commit()
+            except IntegrityError:
+                return False
+        return True
+
+
+class ContactStore(ABC):
+    """Reachability of chats."""
+
+    @abstractmethod
+    async def set_active(self, channel: str, chat_id: str, active: bool) -> None:
+        """Record that a chat can (or can no longer) be messaged."""
+
+    @abstractmethod
+    async def is_active(self, channel: str, chat_id: str) -> bool | None:
+        """None when unknown."""
+
+
+class MemoryContactStore(ContactStore):
+    """In-memory twin."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], bool] = {}
+
+    async def set_active(self, channel: str, chat_id: str, active: bool) -> None:
+        """Set."""
+        self.rows[(channel, chat_id)] = active
+
+    async def is_active(self, channel: str, chat_id: str) -> bool | None:
+        """Get."""
+        return self.rows.get((channel, chat_id))
+
+
+class SqlContactStore(ContactStore):
+    """Rows in ``contact``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = session_factory(engine)
+
+    async def set_active(self, channel: str, chat_id: str, active: bool) -> None:
+        """Upsert (read-modify-write; a concurrent insert is retried as an update)."""
+        for _ in range(2):
+            async with self._sessions() as s:
+                row = await s.get(Contact, (channel, chat_id))
+                if row is None:
+                    s.add(Contact(channel=channel, chat_id=chat_id, active=active))
+                elif row.active == active:
+                    return
+                else:
+                    row.active = active
+                    row.updated_at = datetime.now(UTC)
+                try:
+                    await s.commit()
+                    return
+                except IntegrityError:
+                    continue
+
+    async def is_active(self, channel: str, chat_id: str) -> bool | None:
+        """Get."""
+        async with self._sessions() as s:
+            row = await s.get(Contact, (channel, chat_id))
+            return row.active if row else None
