@@ -137,8 +137,8 @@ async def test_one_user_in_order_many_users_at_once(bot: Running) -> None:
     await asyncio.gather(*(fake.push(fake.text_update(600, q)) for q in questions))
     users = range(1000, 1100)
     await asyncio.gather(*(fake.push(fake.text_update(u, "thoi han gop von")) for u in users))
-    await fake.wait_for(len(questions), chat_id=600, timeout=30)
-    await fake.wait_for(len(questions) + 100, timeout=60)
+    await fake.wait_for(len(questions), chat_id=600, within=30)
+    await fake.wait_for(len(questions) + 100, within=60)
     ordered = [m.text for m in fake.messages_to(600)]
     assert "05 thành viên" in ordered[0] and "30%" in ordered[1] and "con dấu" in ordered[2]
     assert all(len(fake.messages_to(u)) == 1 for u in users)
