@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
+    telegram_send_rate: float = Field(30.0, alias="COOPBOT_TELEGRAM_RATE", gt=0)
     zalo_app_id: str | None = Field(None, alias="ZALO_APP_ID")
     zalo_oa_secret_key: SecretStr | None = Field(None, alias="ZALO_OA_SECRET_KEY")
     zalo_app_secret: SecretStr | None = Field(None, alias="ZALO_APP_SECRET")

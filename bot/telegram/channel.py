@@ -69,9 +69,12 @@ class TelegramChannel:
         self.app = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_polled))
         self.callbacks = CallbackData()
+        pacer = pacer or Pacer(per_second=settings.telegram_send_rate)
         self.sender = TelegramSender(self.app.bot, contacts, pacer, self.callbacks)
         self.runner = KeyedSerialRunner()
         self._side_tasks: set[asyncio.Task[Any]] = set()
+        self._known_active: set[int] = set()
+        self.sender.on_blocked = self._known_active.discard
 
     async def start(self) -> None:
         """Initialise, register commands, then set the webhook or start polling."""
@@ -149,7 +152,11 @@ class TelegramChannel:
         if item.callback_id is not None:
             self._background(bot.answer_callback_query(item.callback_id))
         self._background(bot.send_chat_action(item.chat_id, "typing"))
-        await self.contacts.set_active(CHANNEL, str(item.chat_id), True)
+        if (
+            item.chat_id not in self._known_active
+        ):  # one write per chat per process, not per message
+            await self.contacts.set_active(CHANNEL, str(item.chat_id), True)
+            self._known_active.add(item.chat_id)
         for reply in await self.core.handle(item.message):
             await self.sender.send(item.chat_id, reply)
 

@@ -101,6 +101,7 @@ class TelegramSender:
         self.pacer = pacer or Pacer()
         self.callbacks = callbacks or CallbackData()
         self.max_attempts = max_attempts
+        self.on_blocked: Callable[[int], None] | None = None
 
     async def send(self, chat_id: int, reply: Reply, bulk: bool = False) -> Sent:
         """Every chunk of the reply, in order; stops at the first chunk that cannot go."""
@@ -127,6 +128,8 @@ class TelegramSender:
                 log.warning("telegram flood control: waiting %.0fs", retry_seconds(exc))
             except Forbidden:
                 await self.contacts.set_active(CHANNEL, str(chat_id), False)
+                if self.on_blocked is not None:
+                    self.on_blocked(chat_id)
                 return Sent.BLOCKED
             except BadRequest as exc:  # escaped HTML and bounded length: a bug, not retried
                 log.error("telegram refused a message: %s", exc.message)

@@ -142,6 +142,7 @@ class FakeBotAPI:
         self.webhook_secret: str | None = None
         self.webhook_statuses: list[int] = []
         self.rate_limited = 0
+        self.replied: set[int] = set()
         self._updates: list[dict[str, Any]] = []
         self._next_update = 1000
         self._next_message = 1
@@ -367,6 +368,7 @@ class FakeBotAPI:
         )
         self._next_message += 1
         self.sent.append(msg)
+        self.replied.add(chat_id)
         return self._message_result(msg)
 
     async def _m_editmessagetext(self, p: dict[str, Any]) -> dict[str, Any]:
