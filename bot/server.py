@@ -19,6 +19,7 @@ from coopbot.storage.migrate import upgrade_async
 
 log = logging.getLogger(__name__)
 TELEGRAM_KEY: web.AppKey[Any] = web.AppKey("telegram")
+ZALO_KEY: web.AppKey[Any] = web.AppKey("zalo")
 
 
 async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
@@ -44,6 +45,16 @@ async def make_app(settings: Settings) -> web.Application:
         channel = TelegramChannel(settings, core, SqlDedupStore(engine), SqlContactStore(engine))
         add_telegram(app, channel)
         app[TELEGRAM_KEY] = channel
+    if settings.zalo_app_id is not None:
+        from bot.zalo.channel import ZaloChannel
+        from bot.zalo.channel import add_routes as add_zalo
+        from coopbot.storage.tokens import SqlTokenStore
+
+        zalo = ZaloChannel(
+            settings, core, SqlDedupStore(engine), SqlContactStore(engine), SqlTokenStore(engine)
+        )
+        add_zalo(app, zalo)
+        app[ZALO_KEY] = zalo
 
     async def close(_app: web.Application) -> None:
         await core.inquiries.close()

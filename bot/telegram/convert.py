@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.chunks import split_text
 from coopbot.messages import Button, IncomingMessage, Reply, UserKey
 
 CHANNEL = "telegram"
@@ -88,24 +89,6 @@ def inbound(update: Update, callbacks: CallbackData) -> Inbound | None:
     return Inbound(new.chat.id, IncomingMessage(user, kind=kind))
 
 
-def split_text(text: str, limit: int = SPLIT_AT) -> list[str]:
-    """Chunks of at most ``limit`` characters, cut at paragraphs, then lines, then spaces."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or window.rfind(" ")
-        if cut <= limit // 4:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest:
-        chunks.append(rest)
-    return chunks
-
-
 def keyboard(buttons: tuple[Button, ...], callbacks: CallbackData) -> InlineKeyboardMarkup | None:
     """Inline keyboard: short labels (points, yes/no) share rows, long ones get a row each."""
     if not buttons:
@@ -125,7 +108,7 @@ def outbound(
     reply: Reply, callbacks: CallbackData
 ) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """HTML-escaped chunks; the keyboard goes with the last chunk."""
-    chunks = split_text(reply.text or " ")
+    chunks = split_text(reply.text or " ", SPLIT_AT)
     markup = keyboard(reply.buttons, callbacks)
     return [
         (html.escape(chunk, quote=False), markup if i == len(chunks) - 1 else None)

@@ -106,3 +106,16 @@ class Contact(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class ZaloToken(SQLModel, table=True):
+    """The current Zalo OA token pair (one row), rotated by refresh; ``version`` guards updates."""
+
+    __tablename__ = "zalo_token"
+
+    id: int = Field(default=1, primary_key=True)
+    access_token: str = Field(max_length=2048)
+    refresh_token: str = Field(max_length=2048)
+    expires_at: float = 0.0  # unix seconds
+    version: int = 1
+    refreshing_until: float = 0.0  # a worker holds the right to refresh until then

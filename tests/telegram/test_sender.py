@@ -10,7 +10,8 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.telegram.convert import CallbackData, keyboard, split_text
+from bot.chunks import split_text
+from bot.telegram.convert import CallbackData, keyboard
 from bot.telegram.sender import Pacer, Sent, TelegramSender
 from coopbot.messages import Button, Reply
 from coopbot.storage.channel_state import MemoryContactStore
@@ -49,7 +50,7 @@ async def test_user_html_is_escaped_and_long_replies_split(
 
 
 def test_split_without_paragraphs_still_fits() -> None:
-    chunks = split_text("x" * 9000)
+    chunks = split_text("x" * 9000, 4000)
     assert [len(c) for c in chunks] == [4000, 4000, 1000]
 
 

@@ -1,0 +1,217 @@
+"""Zalo OA channel against the fake Zalo API: signed webhooks, tokens, the 48-hour window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.server import ZALO_KEY, make_app
+from bot.zalo.channel import FREE_REPLY_WINDOW
+from coopbot.config import REPO_KNOWLEDGE, load_settings
+from coopbot.messages import Button, Reply
+from tests.fakes.zalo_api import FakeZaloAPI
+
+APP_ID, APP_SECRET, OA_SECRET = "1234567890", "app-secret-xyz", "oa-secret-abc"
+USER = "8372615048291736452"  # 19 digits: kept as a string end to end
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeZaloAPI]:
+    api = FakeZaloAPI(APP_ID, APP_SECRET, OA_SECRET)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def serve(fake: FakeZaloAPI, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """``await serve()`` starts coopbot with Zalo; can be called again (a restart)."""
+    runners: list[web.AppRunner] = []
+
+    async def start() -> tuple[str, Any]:
+        settings = load_settings(
+            knowledge_dir=REPO_KNOWLEDGE,
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/z.db",
+            zalo_app_id=APP_ID,
+            zalo_app_secret=APP_SECRET,
+            zalo_oa_secret_key=OA_SECRET,
+            zalo_access_token="AT-1",
+            zalo_refresh_token="RT-1",
+            zalo_api_base_url=fake.url,
+            zalo_oauth_base_url=fake.url,
+        )
+        runner = web.AppRunner(await make_app(settings), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}/webhooks/zalo", runner.app[ZALO_KEY]
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def post(url: str, raw: bytes, headers: dict[str, str]) -> int:
+    async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=headers) as r:
+        return r.status
+
+
+async def until(check: Callable[[], bool], within: float = 10) -> None:
+    for _ in range(int(within * 50)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError
+
+
+async def test_a_faq_conversation_with_buttons(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    url, _ = await serve()
+    assert (
+        await post(
+            url,
+            *fake.signed(
+                {"event_name": "follow", "follower": {"id": USER}, "sender": {"id": USER}}
+            ),
+        )
+        == 200
+    )
+    await until(lambda: len(fake.to(USER)) >= 2)
+    welcome = fake.to(USER)[0]
+    assert "Xin chào" in welcome["text"] and welcome["recipient"] == {"user_id": USER}
+    assert 1 <= len(welcome["buttons"]) <= 5 or "1." in welcome["text"]
+    await post(url, *fake.signed(fake.text_event(USER, "lap htx can bn nguoi", f"{USER}-1")))
+    await until(lambda: len(fake.to(USER)) >= 3)
+    answer = fake.to(USER)[-1]
+    assert "05 thành viên" in answer["text"] and answer["recipient"] == {"message_id": f"{USER}-1"}
+
+
+async def test_a_questionnaire_by_hidden_query_buttons(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    url, _ = await serve()
+    n = 0
+
+    async def say(text: str) -> dict[str, Any]:
+        nonlocal n
+        n += 1
+        before = len(fake.to(USER))
+        await post(url, *fake.signed(fake.text_event(USER, text, f"{USER}-q{n}")))
+        await until(lambda: len(fake.to(USER)) > before)
+        await asyncio.sleep(0.1)
+        return fake.to(USER)[-1]
+
+    first = await say("/vayquy")
+    assert "Câu 1/4" in first["text"]
+    # more than five options: a numbered list; typing the number picks it
+    assert "4. Thành viên tổ hợp tác" in first["text"] or first["buttons"]
+    second = await say("4")
+    assert "Câu 2/4" in second["text"]
+    yes = next(b["payload"] for b in second["buttons"] if b["title"] == "Có")
+    third = await say(yes)  # what Zalo sends back when the user taps an oa.query.hide button
+    assert "Câu 3/4" in third["text"]
+    await say("30%")
+    no = next(b["payload"] for b in fake.to(USER)[-1]["buttons"] if b["title"] == "Không")
+    await say(no)
+    assert any("✅" in m["text"] for m in fake.to(USER)[-2:])
+
+
+async def test_forged_stale_replayed_and_malformed(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    url, _ = await serve()
+    event = fake.text_event(USER, "htx có con dấu không", f"{USER}-9")
+    raw, headers = fake.signed(event, secret="wrong")
+    assert await post(url, raw, headers) == 401
+    assert await post(url, raw, {}) == 401
+    raw, headers = fake.signed({**event, "timestamp": "1000"})
+    assert await post(url, raw, headers) == 401
+    assert await post(url, b"{bad", {"X-ZEvent-Signature": "mac=00"}) == 400
+    raw, headers = fake.signed(event)
+    assert await post(url, raw, headers) == 200
+    assert await post(url, raw, headers) == 200  # Zalo retries: same msg_id
+    await asyncio.sleep(0.5)
+    assert len(fake.to(USER)) == 1
+
+
+async def test_non_text_echoes_unknown_and_unfollow(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    url, channel = await serve()
+    await post(
+        url,
+        *fake.signed(
+            {
+                "event_name": "user_send_sticker",
+                "sender": {"id": USER},
+                "message": {"msg_id": f"{USER}-s", "attachments": []},
+            }
+        ),
+    )
+    await until(lambda: len(fake.to(USER)) == 1)
+    assert "tin nhắn chữ" in fake.to(USER)[0]["text"]
+    for name in ("oa_send_text", "user_seen_message", "something_new"):
+        await post(url, *fake.signed({"event_name": name, "sender": {"id": USER}}))
+    await post(url, *fake.signed({"event_name": "unfollow", "sender": {"id": USER}}))
+    await asyncio.sleep(0.3)
+    await channel.runner.join()
+    assert len(fake.to(USER)) == 1
+    assert await channel.contacts.is_active("zalo", USER) is False
+
+
+async def test_token_expiry_mid_conversation_and_restart(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    url, _ = await serve()
+    await post(url, *fake.signed(fake.text_event(USER, "xin chào", f"{USER}-a")))
+    await until(lambda: len(fake.to(USER)) == 1)
+    fake.expired = True
+    await post(url, *fake.signed(fake.text_event(USER, "cảm ơn", f"{USER}-b")))
+    await until(lambda: len(fake.to(USER)) == 2)
+    assert fake.refreshes == 1 and "RT-1" in fake.spent_refresh
+    # a restart reads the rotated pair from the database, not the environment's spent one
+    url2, _ = await serve()
+    fake.expired = True
+    await post(url2, *fake.signed(fake.text_event(USER, "bye", f"{USER}-c")))
+    await until(lambda: len(fake.to(USER)) == 3)
+    assert fake.refreshes == 2
+
+
+async def test_concurrent_refreshes_spend_the_refresh_token_once(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    _, first = await serve()
+    _, second = await serve()  # two workers on one database
+    fake.expired = True
+    sends = [w.send(USER + str(i), Reply(f"tin {i}")) for i, w in enumerate([first, second] * 5)]
+    results = await asyncio.gather(*sends)
+    assert all(results) and fake.refreshes == 1
+
+
+async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZaloAPI) -> None:
+    _, channel = await serve()
+    now = [1_800_000_000.0]
+    channel.clock = lambda: now[0]
+    channel.last_inbound[USER] = (f"{USER}-old", now[0])
+    long = "\n\n".join("đoạn " + "chữ " * 100 for _ in range(10))
+    buttons = tuple(Button(f"Nút {i}", f"p:{i}") for i in range(3))
+    assert await channel.send(USER, Reply(long, buttons))
+    sent = fake.to(USER)
+    assert len(sent) >= 3 and all(len(m["text"]) <= 2000 for m in sent)
+    assert sent[-1]["buttons"] and not sent[0]["buttons"]
+    assert sent[0]["recipient"] == {"message_id": f"{USER}-old"}
+    now[0] += FREE_REPLY_WINDOW + 1
+    await channel.send(USER, Reply("thông báo"))
+    assert fake.to(USER)[-1]["recipient"] == {"user_id": USER}
+    many = tuple(Button(f"Chọn {i}", f"p:{i}") for i in range(7))
+    await channel.send(USER, Reply("Chọn một:", many))
+    assert not fake.to(USER)[-1]["buttons"] and "7. Chọn 6" in fake.to(USER)[-1]["text"]
