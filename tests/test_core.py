@@ -26,7 +26,7 @@ async def test_confident_answer_ends_with_its_source(core: Core) -> None:
 
 async def test_start_and_help_and_unknown_command(core: Core) -> None:
     start = await core.handle(_text("/start"))
-    assert "Xin chào" in start[0].text and "/xoadulieu" in start[1].text
+    assert "Xin chào" in start[0].text and "mã ẩn danh" in start[1].text
     deep = await core.handle(_text("/start zalo-campaign"))
     assert deep[0].text == start[0].text
     assert "ví dụ" in (await core.handle(_text("/help@coopbot")))[0].text

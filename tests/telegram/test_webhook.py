@@ -27,7 +27,7 @@ async def test_a_faq_conversation(bot: Running) -> None:
     intro, privacy = fake.messages_to(501)
     assert "Xin chào" in intro.text and intro.parse_mode == "HTML"
     assert {b["callback_data"] for b in intro.buttons()} >= {"flow:start:tt01-2020"}
-    assert "/xoadulieu" in privacy.text
+    assert "ẩn danh" in privacy.text
     await fake.push(fake.text_update(501, "lap htx can bn nguoi"))
     await fake.wait_for(3, chat_id=501)
     answer = fake.messages_to(501)[-1]
