@@ -130,7 +130,9 @@ class ZaloChannel:
         name = str(event.get("event_name", ""))
         message = event.get("message") or {}
         msg_id = str(message.get("msg_id", "")) if isinstance(message, dict) else ""
-        if msg_id and not await self.dedup.first_time(CHANNEL, msg_id):
+        # Zalo retries events; those without a msg_id (follow…) are keyed by name, user and time
+        key = msg_id or f"{name}:{sender}:{event.get('timestamp', '')}"
+        if not await self.dedup.first_time(CHANNEL, key[:64]):
             return
         user = UserKey(CHANNEL, sender)
         if name == "unfollow":
