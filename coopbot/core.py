@@ -71,7 +71,11 @@ class Core:
     async def _handle(self, msg: IncomingMessage, key: str) -> Outcome:
         """Load state, route, store state; retry once if another process wrote meanwhile."""
         for attempt in (1, 2):
-            stored = await self.dialogs.get(key)
+            try:
+                stored = await self.dialogs.get(key)
+            except Exception:  # storage down: still answer questions, just without flow state
+                log.exception("dialog state unavailable; answering without it")
+                return self.router.route(msg, None, self.clock())
             state = FlowState.from_json(stored.data) if stored else None
             now = self.clock()
             expired = None

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from coopbot.core import Core
 from coopbot.messages import IncomingMessage, UserKey
+from coopbot.storage.dialogs import MemoryDialogStore, Stored
 from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
 
 USER = UserKey("web", "1234567890123456789")
@@ -115,3 +116,14 @@ async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
 def test_any_text_gets_a_reply(shared_core: Core, text: str) -> None:
     replies = shared_core.router.route(_text(text)).replies
     assert replies and all(r.text for r in replies)
+
+
+class DownDialogs(MemoryDialogStore):
+    async def get(self, user_key: str) -> Stored | None:
+        raise ConnectionError("database unreachable")
+
+
+async def test_questions_are_answered_while_dialog_storage_is_down(core: Core) -> None:
+    core.dialogs = DownDialogs()
+    replies = await core.handle(_text("hồ sơ đăng ký htx gồm những gì"))
+    assert "Nguồn:" in replies[0].text
