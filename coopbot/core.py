@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,37 +52,41 @@ class Core:
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Replies for one incoming message; never raises. One user's messages run in order."""
         key = pseudonym(msg.user, self.pseudonym_key)
+        ref = secrets.token_hex(6)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                outcome = await self._handle(msg, key)
+                outcome = await self._handle(msg, key, ref)
         except Exception:  # the reply path must survive any bug: log it, apologise
             log.exception("handling failed for a %s message", msg.user.channel)
             return [Reply(self.kb.messages("error"))]
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(key, None)
-        await self._log(msg, key, outcome)
+        if outcome.feedback is not None:
+            await self._vote(key, *outcome.feedback)
+        else:
+            await self._log(msg, key, outcome, ref)
         return list(outcome.replies)
 
     def answer(self, text: str) -> Outcome:
         """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
         return self.router.route(IncomingMessage(UserKey("cli", "ask"), text=text))
 
-    async def _handle(self, msg: IncomingMessage, key: str) -> Outcome:
+    async def _handle(self, msg: IncomingMessage, key: str, ref: str) -> Outcome:
         """Load state, route, store state; retry once if another process wrote meanwhile."""
         for attempt in (1, 2):
             try:
                 stored = await self.dialogs.get(key)
             except Exception:  # storage down: still answer questions, just without flow state
                 log.exception("dialog state unavailable; answering without it")
-                return self.router.route(msg, None, self.clock())
+                return self.router.route(msg, None, self.clock(), ref)
             state = FlowState.from_json(stored.data) if stored else None
             now = self.clock()
             expired = None
             if state is not None and now - state.updated > self.flow_ttl:
                 expired, state = state, None
-            outcome = self.router.route(msg, state, now)
+            outcome = self.router.route(msg, state, now, ref)
             try:
                 await self._save(key, stored.version if stored else None, outcome, expired)
             except StateConflict:
@@ -134,7 +139,15 @@ class Core:
             outcome.suggestions,
         )
 
-    async def _log(self, msg: IncomingMessage, key: str, outcome: Outcome) -> None:
+    async def _vote(self, key: str, ref: str, vote: int) -> None:
+        """Store a 👍/👎 on the user's own inquiry; failures are logged, never raised."""
+        try:
+            if not await self.inquiries.set_feedback(ref, key, vote):
+                log.info("feedback for an unknown inquiry")
+        except Exception:  # a vote must never break a reply
+            log.exception("storing feedback failed")
+
+    async def _log(self, msg: IncomingMessage, key: str, outcome: Outcome, ref: str) -> None:
         """Record the inquiry; failures are logged, never raised."""
         record = InquiryRecord(
             channel=msg.user.channel,
@@ -145,6 +158,7 @@ class Core:
             entry_id=outcome.entry_id,
             score=outcome.score,
             confident=outcome.confident,
+            ref=ref,
         )
         try:
             await self.inquiries.record(record)

@@ -102,11 +102,16 @@ class BrokenLog(InquiryLog):
     async def recent(self, limit: int = 100) -> list[InquiryRecord]:
         return []
 
+    async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
+        raise RuntimeError("database is on fire")
+
 
 async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
     core.inquiries = BrokenLog()
     replies = await core.handle(_text("lap htx can may nguoi"))
     assert "Nguồn:" in replies[0].text
+    vote = IncomingMessage(USER, payload=replies[0].buttons[-1].payload, kind="payload")
+    assert "Cảm ơn" in (await core.handle(vote))[0].text
 
 
 @settings(
@@ -127,3 +132,19 @@ async def test_questions_are_answered_while_dialog_storage_is_down(core: Core) -
     core.dialogs = DownDialogs()
     replies = await core.handle(_text("hồ sơ đăng ký htx gồm những gì"))
     assert "Nguồn:" in replies[0].text
+
+
+async def test_feedback_buttons_vote_on_the_answer(core: Core) -> None:
+    replies = await core.handle(_text("vốn góp tối đa của một thành viên"))
+    labels = [b.label for b in replies[0].buttons]
+    assert labels[-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
+    down = replies[0].buttons[-1].payload
+    assert len(down.encode()) <= 64
+    thanks = await core.handle(IncomingMessage(USER, payload=down, kind="payload"))
+    assert "cán bộ" in thanks[0].text
+    log = core.inquiries
+    assert isinstance(log, MemoryInquiryLog)
+    assert [i.feedback for i in log.items] == [-1]  # the vote is not an inquiry of its own
+    other = IncomingMessage(UserKey("web", "someone-else"), payload=down, kind="payload")
+    await core.handle(other)  # nobody can vote on another user's answer
+    assert [i.feedback for i in log.items] == [-1]

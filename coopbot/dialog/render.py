@@ -9,6 +9,7 @@ from coopbot.messages import Button, Reply
 from coopbot.retrieval import Match
 
 FAQ_PAYLOAD = "faq:"
+FEEDBACK = "fb:"
 MAX_RELATED = 2
 
 
@@ -46,8 +47,9 @@ def source_line(entry: FaqEntry, kb: KnowledgeBase) -> str:
     return sources_text(entry.sources, kb)
 
 
-def answer_reply(entry: FaqEntry, kb: KnowledgeBase) -> Reply:
-    """The answer, a caveat when the content is uncertain, the sources, related buttons."""
+def answer_reply(entry: FaqEntry, kb: KnowledgeBase, ref: str | None = None) -> Reply:
+    """The answer, a caveat when the content is uncertain, the sources, related buttons and,
+    when the inquiry has a ``ref``, 👍/👎 buttons that vote on it."""
     parts = [entry.answer]
     if entry.status == "uncertain":
         parts.append(kb.messages("uncertain_note"))
@@ -57,6 +59,11 @@ def answer_reply(entry: FaqEntry, kb: KnowledgeBase) -> Reply:
         for rel in (kb.entry(r) for r in entry.related[:MAX_RELATED])
         if rel is not None
     )
+    if ref is not None:
+        buttons += (
+            Button(kb.messages("feedback_up"), f"{FEEDBACK}+:{ref}"),
+            Button(kb.messages("feedback_down"), f"{FEEDBACK}-:{ref}"),
+        )
     return Reply("\n\n".join(parts), buttons)
 
 

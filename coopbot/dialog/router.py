@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from coopbot.dialog.flows import engine
 from coopbot.dialog.flows.engine import FlowState
 from coopbot.dialog.flows.evaluate import FlowResult
-from coopbot.dialog.render import FAQ_PAYLOAD, answer_reply, suggestions_reply
+from coopbot.dialog.render import FAQ_PAYLOAD, FEEDBACK, answer_reply, suggestions_reply
 from coopbot.dialog.smalltalk import SmallTalk
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Button, IncomingMessage, Reply
@@ -38,6 +38,7 @@ class Outcome:
     state: FlowState | None = None
     state_changed: bool = False
     result: FlowResult | None = None
+    feedback: tuple[str, int] | None = None  # (inquiry ref, +1 or -1) to store
 
 
 class Router:
@@ -54,19 +55,26 @@ class Router:
         ]
 
     def route(
-        self, msg: IncomingMessage, state: FlowState | None = None, now: float = 0.0
+        self,
+        msg: IncomingMessage,
+        state: FlowState | None = None,
+        now: float = 0.0,
+        ref: str | None = None,
     ) -> Outcome:
-        """Decide the replies for one message; ``state`` is the user's questionnaire, if any."""
-        out = self._route(msg, state, now)
+        """Decide the replies for one message; ``state`` is the user's questionnaire, if any;
+        ``ref`` names this inquiry on 👍/👎 buttons."""
+        out = self._route(msg, state, now, ref)
         if not out.state_changed:
             out = replace(out, state=state)
         return out
 
-    def _route(self, msg: IncomingMessage, state: FlowState | None, now: float) -> Outcome:
+    def _route(
+        self, msg: IncomingMessage, state: FlowState | None, now: float, ref: str | None
+    ) -> Outcome:
         """Dispatch on what arrived."""
         say = self.kb.messages
         if msg.payload is not None:
-            return self._payload(msg.payload, state, now)
+            return self._payload(msg.payload, state, now, ref)
         if msg.kind == "edited":
             return Outcome((Reply(say("edited")),), "non_text")
         if msg.kind != "text" or msg.text is None:
@@ -80,14 +88,14 @@ class Router:
         if text.startswith("/"):
             return self._command(text, state, now)
         if state is not None:
-            return self._in_flow(text, state, now)
+            return self._in_flow(text, state, now, ref=ref)
         intent = self.smalltalk.intent(text)
         if intent is not None:
             return Outcome((Reply(say(intent)),), "smalltalk")
         flow_id = self._triggered(text)
         if flow_id is None:
-            return self.answer(text)
-        faq = self.answer(text)
+            return self.answer(text, ref)
+        faq = self.answer(text, ref)
         if self._wants_check(text, flow_id):
             return self._start(flow_id, now)
         offer = Button(self.kb.flows[flow_id].title, START_FLOW + flow_id)
@@ -96,7 +104,7 @@ class Router:
             faq, replies=(replace(first, buttons=(*first.buttons, offer)), *faq.replies[1:])
         )
 
-    def answer(self, text: str) -> Outcome:
+    def answer(self, text: str, ref: str | None = None) -> Outcome:
         """FAQ search: the answer, suggestions, or the out-of-scope reply."""
         result = self.retriever.search(text)
         best = result.best
@@ -104,7 +112,12 @@ class Router:
         score = round(result.confidence, 4) if best else None
         if best and result.confident:
             return Outcome(
-                (answer_reply(best.entry, self.kb),), "faq", normalized, best.entry.id, score, True
+                (answer_reply(best.entry, self.kb, ref),),
+                "faq",
+                normalized,
+                best.entry.id,
+                score,
+                True,
             )
         suggest = self.retriever.calibration.suggest
         likely = tuple(m for m in result.matches if m.score >= suggest)
@@ -146,11 +159,18 @@ class Router:
         step = engine.start(self.kb, flow_id, now)
         return Outcome(step.replies, "flow", state=step.state, state_changed=True)
 
-    def _in_flow(self, text: str, state: FlowState, now: float, payload: bool = False) -> Outcome:
+    def _in_flow(
+        self,
+        text: str,
+        state: FlowState,
+        now: float,
+        payload: bool = False,
+        ref: str | None = None,
+    ) -> Outcome:
         """An answer, a control word, or a question asked in the middle of a questionnaire."""
         step = engine.advance(self.kb, state, text, payload, now)
         if not step.understood and not payload:
-            faq = self.answer(text)
+            faq = self.answer(text, ref)
             if faq.confident:
                 back = engine.ask(
                     self.kb,
@@ -162,8 +182,14 @@ class Router:
             step.replies, "flow", state=step.state, state_changed=True, result=step.result
         )
 
-    def _payload(self, payload: str, state: FlowState | None, now: float) -> Outcome:
+    def _payload(
+        self, payload: str, state: FlowState | None, now: float, ref: str | None = None
+    ) -> Outcome:
         """A button press."""
+        if payload.startswith(FEEDBACK) and payload[3:5] in ("+:", "-:") and len(payload) > 5:
+            vote = 1 if payload[3] == "+" else -1
+            thanks = self.kb.messages("feedback_thanks" if vote > 0 else "feedback_sorry")
+            return Outcome((Reply(thanks),), "feedback", feedback=(payload[5:], vote))
         if payload.startswith(START_FLOW) and payload[len(START_FLOW) :] in self.kb.flows:
             return self._start(payload[len(START_FLOW) :], now)
         if state is not None and payload.startswith(("a:", "flow:")):
@@ -171,7 +197,8 @@ class Router:
         if payload.startswith(FAQ_PAYLOAD):
             entry = self.kb.entry(payload[len(FAQ_PAYLOAD) :])
             if entry is not None:
-                return Outcome((answer_reply(entry, self.kb),), "faq", None, entry.id, 1.0, True)
+                reply = answer_reply(entry, self.kb, ref)
+                return Outcome((reply,), "faq", None, entry.id, 1.0, True)
         if payload.startswith("cmd:"):
             return self._command("/" + payload[4:], state, now)
         return Outcome((Reply(self.kb.messages("unknown_payload")),), "payload")

@@ -41,6 +41,10 @@ REQUIRED_MESSAGES = (
     "error",
 )
 FLOW_MESSAGES = (
+    "feedback_up",
+    "feedback_down",
+    "feedback_thanks",
+    "feedback_sorry",
     "flow_question",
     "flow_points",
     "flow_points_open",

@@ -30,6 +30,8 @@ class InquiryRecord:
     score: float | None = None
     confident: bool = False
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ref: str | None = None
+    feedback: int | None = None
 
 
 class InquiryLog(ABC):
@@ -42,6 +44,10 @@ class InquiryLog(ABC):
     @abstractmethod
     async def recent(self, limit: int = 100) -> list[InquiryRecord]:
         """The newest inquiries first."""
+
+    @abstractmethod
+    async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
+        """Store 👍 (+1) or 👎 (-1) on the user's own inquiry ``ref``; False if not found."""
 
     async def start(self) -> None:  # noqa: B027 (optional hook; most logs need no start)
         """Start background work, if any."""
@@ -63,6 +69,14 @@ class MemoryInquiryLog(InquiryLog):
     async def recent(self, limit: int = 100) -> list[InquiryRecord]:
         """Newest first."""
         return list(reversed(self.items[-limit:]))
+
+    async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
+        """Replace the matching record."""
+        for i, item in enumerate(self.items):
+            if item.ref == ref and item.user_key == user_key:
+                self.items[i] = replace(item, feedback=vote)
+                return True
+        return False
 
 
 class SqlInquiryLog(InquiryLog):
@@ -105,6 +119,23 @@ class SqlInquiryLog(InquiryLog):
         async with self._sessions() as session:
             rows = await session.exec(select(Inquiry).order_by(col(Inquiry.id).desc()).limit(limit))
             return [_record(r) for r in rows]
+
+    async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
+        """UPDATE the user's own row (after what is queued has been written)."""
+        from sqlalchemy import update
+        from sqlmodel import col
+
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), 2)
+        async with self._sessions() as session:
+            result = await session.exec(
+                update(Inquiry)
+                .where(col(Inquiry.ref) == ref, col(Inquiry.user_key) == user_key)
+                .values(feedback=vote)
+            )
+            await session.commit()
+            return bool(result.rowcount == 1)
 
     async def close(self) -> None:
         """Write what is queued, then stop the writer."""
@@ -156,6 +187,8 @@ def _row(item: InquiryRecord) -> Inquiry:
         entry_id=item.entry_id,
         score=item.score,
         confident=item.confident,
+        ref=item.ref,
+        feedback=item.feedback,
     )
 
 
@@ -169,4 +202,6 @@ def _record(row: Inquiry) -> InquiryRecord:
         score=row.score,
         confident=row.confident,
         created_at=row.created_at,
+        ref=row.ref,
+        feedback=row.feedback,
     )

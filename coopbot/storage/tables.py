@@ -51,6 +51,8 @@ class Inquiry(SQLModel, table=True):
     score: float | None = None
     confident: bool = False
     feedback: int | None = None  # +1 / -1
+    # names the inquiry on its 👍/👎 buttons (constraint uq_inquiry_ref, migration 0005)
+    ref: str | None = Field(default=None, max_length=16, unique=True)
 
 
 class DialogState(SQLModel, table=True):

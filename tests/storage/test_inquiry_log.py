@@ -70,3 +70,16 @@ async def test_records_wait_while_the_database_is_down(tmp_path) -> None:  # typ
     assert [r.text for r in await log.recent()] == ["trước khi có bảng"]
     await log.close()
     await engine.dispose()
+
+
+async def test_feedback_is_stored_on_the_users_own_row(database_url: str) -> None:
+    await upgrade_async(database_url)
+    engine = make_engine(database_url)
+    log = SqlInquiryLog(engine)
+    await log.record(InquiryRecord("zalo", "u1", "faq", "câu hỏi", ref="abc123"))
+    assert await log.set_feedback("abc123", "u1", 1)
+    assert not await log.set_feedback("abc123", "u2", -1)
+    assert not await log.set_feedback("nope", "u1", -1)
+    assert [(r.ref, r.feedback) for r in await log.recent()] == [("abc123", 1)]
+    await log.close()
+    await engine.dispose()

@@ -46,8 +46,13 @@ async def test_question_answer_and_button_press(server: tuple[str, str]) -> None
     reply = body["replies"][0]
     assert set(reply) == {"text", "buttons"} and "Nguồn:" in reply["text"]
     for button in reply["buttons"]:
+        if button["payload"].startswith("fb:"):
+            continue
         status, pressed = await _post(base, {"user_id": "u1", "payload": button["payload"]})
         assert status == 200 and "Nguồn:" in pressed["replies"][0]["text"]
+    up = next(b["payload"] for b in reply["buttons"] if b["payload"].startswith("fb:+"))
+    status, thanks = await _post(base, {"user_id": "u1", "payload": up})
+    assert status == 200 and "Cảm ơn" in thanks["replies"][0]["text"]
 
 
 async def test_bad_requests_get_clear_errors(server: tuple[str, str]) -> None:
