@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels import mount
 from bot.web.chat_api import add_routes
 from coopbot.config import Settings
 from coopbot.core import Core, build_core
@@ -39,21 +40,21 @@ async def make_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     add_routes(app, core)
     if settings.telegram_bot_token is not None:
+        from bot.telegram.channel import WEBHOOK_PATH as TELEGRAM_PATH
         from bot.telegram.channel import TelegramChannel
-        from bot.telegram.channel import add_routes as add_telegram
 
         channel = TelegramChannel(settings, core, SqlDedupStore(engine), SqlContactStore(engine))
-        add_telegram(app, channel)
+        mount(app, TELEGRAM_PATH, channel)
         app[TELEGRAM_KEY] = channel
     if settings.zalo_app_id is not None:
+        from bot.zalo.channel import WEBHOOK_PATH as ZALO_PATH
         from bot.zalo.channel import ZaloChannel
-        from bot.zalo.channel import add_routes as add_zalo
         from coopbot.storage.tokens import SqlTokenStore
 
         zalo = ZaloChannel(
             settings, core, SqlDedupStore(engine), SqlContactStore(engine), SqlTokenStore(engine)
         )
-        add_zalo(app, zalo)
+        mount(app, ZALO_PATH, zalo)
         app[ZALO_KEY] = zalo
 
     async def close(_app: web.Application) -> None:

@@ -174,15 +174,3 @@ class TelegramChannel:
                 await coro
             except TelegramError as exc:
                 log.info("telegram side call failed: %s", exc)
-
-
-def add_routes(app: web.Application, channel: TelegramChannel) -> None:
-    """Mount the webhook and tie the channel's life to the server's."""
-    app.router.add_post(WEBHOOK_PATH, channel.webhook)
-
-    async def lifecycle(_app: web.Application) -> Any:
-        await channel.start()
-        yield
-        await channel.stop()
-
-    app.cleanup_ctx.append(lifecycle)

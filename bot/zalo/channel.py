@@ -218,15 +218,3 @@ def _fresh(timestamp: str, now: float) -> bool:
         return abs(int(timestamp) / 1000 - now) <= MAX_SKEW
     except ValueError:
         return False
-
-
-def add_routes(app: web.Application, channel: ZaloChannel) -> None:
-    """Mount the webhook and tie the channel's life to the server's."""
-    app.router.add_post(WEBHOOK_PATH, channel.webhook)
-
-    async def lifecycle(_app: web.Application) -> Any:
-        await channel.start()
-        yield
-        await channel.stop()
-
-    app.cleanup_ctx.append(lifecycle)
