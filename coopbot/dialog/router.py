@@ -92,11 +92,12 @@ class Router:
         intent = self.smalltalk.intent(text)
         if intent is not None:
             return Outcome((Reply(say(intent)),), "smalltalk")
-        flow_id = self._triggered(text)
+        words = self.kb.lexicon.analyze(text)
+        flow_id = self._triggered(words)
         if flow_id is None:
             return self.answer(text, ref)
         faq = self.answer(text, ref)
-        if self._wants_check(text, flow_id):
+        if self._wants_check(text, words, flow_id):
             return self._start(flow_id, now)
         offer = Button(self.kb.flows[flow_id].title, START_FLOW + flow_id)
         first = faq.replies[0]
@@ -131,17 +132,15 @@ class Router:
             (Reply(self.kb.messages("out_of_scope")),), "out_of_scope", normalized, None, score
         )
 
-    def _triggered(self, text: str) -> str | None:
-        """The flow whose trigger phrase the message contains."""
-        words = self.kb.lexicon.analyze(text)
+    def _triggered(self, words: list[str]) -> str | None:
+        """The flow whose trigger phrase the analysed message contains."""
         hits = (fid for phrase, fid in self.triggers if contains_sequence(words, phrase))
         return next(hits, None)
 
-    def _wants_check(self, text: str, flow_id: str) -> bool:
+    def _wants_check(self, text: str, words: list[str], flow_id: str) -> bool:
         """Start the questionnaire, rather than answer, when the message is little more than
         its trigger ("tự đánh giá") or asks to check the sender ("nhóm tôi đủ điều kiện chưa?").
         Other questions that mention the topic get their answer and a button to start."""
-        words = self.kb.lexicon.analyze(text)
         longest = max(
             (len(p) for p, fid in self.triggers if fid == flow_id and contains_sequence(words, p)),
             default=0,

@@ -9,7 +9,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Inquiry
@@ -114,17 +116,12 @@ class SqlInquiryLog(InquiryLog):
 
     async def recent(self, limit: int = 100) -> list[InquiryRecord]:
         """Newest first, from the database."""
-        from sqlmodel import col, select
-
         async with self._sessions() as session:
             rows = await session.exec(select(Inquiry).order_by(col(Inquiry.id).desc()).limit(limit))
             return [_record(r) for r in rows]
 
     async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
         """UPDATE the user's own row (after what is queued has been written)."""
-        from sqlalchemy import update
-        from sqlmodel import col
-
         if self._task is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._queue.join(), 2)

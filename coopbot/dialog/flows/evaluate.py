@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coopbot.dialog.flows.inputs import Invalid, check_number
-from coopbot.dialog.flows.questions import SCORE, applicable, gate_passed, group_left, holds
+from coopbot.dialog.flows.questions import (
+    SCORE,
+    applicable,
+    gate_passed,
+    group_left,
+    holds,
+    questions,
+)
 from coopbot.errors import InputError
 from coopbot.knowledge.flow_schema import RawCondition, RawCriterion, RawFlow
 
@@ -127,7 +134,7 @@ def answers_from_json(flow: RawFlow, data: Any) -> dict[str, Any]:
     if not isinstance(scores, dict):
         raise InputError("scores: must be an object of criterion: points")
     flat.update({SCORE + str(k): v for k, v in scores.items()})
-    known = {q.key for q in _all_questions(flow)}
+    known = {q.key for q in questions(flow)}
     for key in flat:
         if key not in known:
             raise InputError(f"{_label(key)}: unknown answer key for flow {flow.id}")
@@ -166,10 +173,3 @@ def _typed(flow: RawFlow, q: Any, value: Any, answers: dict[str, Any]) -> Any:
 def _label(key: str) -> str:
     """``score:1a`` → ``scores.1a``."""
     return "scores." + key[len(SCORE) :] if key.startswith(SCORE) else key
-
-
-def _all_questions(flow: RawFlow) -> list[Any]:
-    """Every question regardless of branching."""
-    from coopbot.dialog.flows.questions import questions
-
-    return questions(flow)

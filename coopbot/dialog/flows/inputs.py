@@ -90,11 +90,11 @@ def check_number(q: Question, value: float, limit: float | None) -> Any:
     if q.integer and value != int(value):
         return Invalid(f"Cần một số nguyên, ví dụ: {example}.")
     if value < low or (high is not None and value > high):
-        top = _fmt(high) if high is not None else "…"
-        return Invalid(f"Số phải từ {_fmt(low)} đến {top}. Bạn gõ lại giúp mình.")
+        top = fmt_number(high) if high is not None else "…"
+        return Invalid(f"Số phải từ {fmt_number(low)} đến {top}. Bạn gõ lại giúp mình.")
     return int(value) if value == int(value) else value
 
 
-def _fmt(value: float) -> str:
+def fmt_number(value: float) -> str:
     """1.0 → "1", 2.5 → "2,5"."""
     return str(int(value)) if value == int(value) else str(value).replace(".", ",")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coopbot.dialog.flows.evaluate import FlowResult
-from coopbot.dialog.flows.inputs import ANSWER
+from coopbot.dialog.flows.inputs import ANSWER, fmt_number
 from coopbot.dialog.flows.questions import Question
 from coopbot.dialog.render import FAQ_PAYLOAD, sources_text
 from coopbot.knowledge.flow_schema import RawFlow, RawRef
@@ -14,10 +14,8 @@ MAX_POINT_BUTTONS = 10
 
 
 def _fmt(value: float | None) -> str:
-    """1.0 → "1", 2.5 → "2,5"."""
-    if value is None:
-        return "?"
-    return str(int(value)) if value == int(value) else str(value).replace(".", ",")
+    """A number as Vietnamese write it, "?" when unknown."""
+    return "?" if value is None else fmt_number(value)
 
 
 def prompt_reply(
