@@ -53,6 +53,7 @@ class Inquiry(SQLModel, table=True):
     feedback: int | None = None  # +1 / -1
     # names the inquiry on its 👍/👎 buttons (constraint uq_inquiry_ref, migration 0005)
     ref: str | None = Field(default=None, max_length=16, unique=True)
+    review: str | None = Field(default=None, max_length=16)  # ignored | attached | drafted
 
 
 class DialogState(SQLModel, table=True):
@@ -121,3 +122,73 @@ class ZaloToken(SQLModel, table=True):
     expires_at: float = 0.0  # unix seconds
     version: int = 1
     refreshing_until: float = 0.0  # a worker holds the right to refresh until then
+
+
+class StaffUser(SQLModel, table=True):
+    """A staff web account; ``role`` is staff, officer or admin; argon2 ``password_hash``."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    csrf: str = Field(max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per account name and per client address, shared by every worker."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=128)
+    failures: int = 0
+    window_start: float = 0.0  # unix seconds
+    locked_until: float = 0.0
+
+
+class ExtraPhrasing(SQLModel, table=True):
+    """A user question staff attached to an entry; merged into retrieval until exported."""
+
+    __tablename__ = "extra_phrasing"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(max_length=64, index=True)
+    text: str = Field(max_length=500)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class DraftEntry(SQLModel, table=True):
+    """A new FAQ entry drafted from the review queue, waiting for curation into knowledge/."""
+
+    __tablename__ = "draft_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    questions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    answer: str = Field(default="", max_length=4000)
+    sources: str = Field(default="", max_length=500)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
