@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations to COOPBOT_DATABASE_URL")
+    admin = sub.add_parser("admin", help="staff web accounts")
+    admin_sub = admin.add_subparsers(dest="admin", required=True)
+    create = admin_sub.add_parser("create-user", help="add a staff account (password on stdin)")
+    create.add_argument("name")
+    create.add_argument("--role", choices=["staff", "officer", "admin"], required=True)
+    admin_sub.add_parser("list-users", help="print every staff account")
     return p
 
 
@@ -203,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "chat":
             return _chat(settings)
+        if args.command == "admin":
+            from bot.admin.cli import run as admin_cli
+
+            return admin_cli(settings, args)
         return _db_upgrade(settings)
     except CoopbotError as exc:
         print(f"coopbot: {exc}", file=sys.stderr)

@@ -33,6 +33,6 @@ def configure(level: str, secrets: Iterable[str] = ()) -> RedactSecrets:
     redact = RedactSecrets(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
-    for name in ("httpx", "httpcore", "bm25s", "telegram.ext.Updater"):
+    for name in ("httpx", "httpcore", "bm25s", "telegram.ext.Updater", "alembic.runtime.plugins"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     return redact

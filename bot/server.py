@@ -8,6 +8,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.admin.app import add_admin
+from bot.admin.context import Admin
 from bot.channels import mount
 from bot.web.chat_api import add_routes
 from coopbot.config import Settings
@@ -39,6 +41,7 @@ async def make_app(settings: Settings) -> web.Application:
     core, engine = await open_core(settings)
     app = web.Application(client_max_size=1024 * 1024)
     add_routes(app, core)
+    add_admin(app, Admin.build(core, engine))
     if settings.telegram_bot_token is not None:
         from bot.telegram.channel import WEBHOOK_PATH as TELEGRAM_PATH
         from bot.telegram.channel import TelegramChannel

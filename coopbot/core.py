@@ -8,7 +8,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from coopbot.config import Settings
@@ -47,6 +47,7 @@ class Core:
     pseudonym_key: bytes = b"coopbot-dev"
     flow_ttl: float = 24 * 3600.0
     clock: Callable[[], float] = time.time
+    base_kb: KnowledgeBase | None = None  # the knowledge/ files, before attached phrasings
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
@@ -68,6 +69,21 @@ class Core:
         else:
             await self._log(msg, key, outcome, ref)
         return list(outcome.replies)
+
+    async def apply_phrasings(self, extra: Mapping[str, Sequence[str]]) -> None:
+        """Answer with the base knowledge plus staff-attached phrasings from now on.
+
+        The index is rebuilt off the event loop and swapped in one assignment, so messages in
+        flight finish on the old one."""
+        base = self.base_kb or self.kb
+        router = await asyncio.to_thread(self._router_for, base.with_phrasings(extra))
+        self.base_kb = base
+        self.kb, self.router = router.kb, router
+
+    def _router_for(self, kb: KnowledgeBase) -> Router:
+        """A router over ``kb`` with the current calibration and limits."""
+        old = self.router
+        return Router(kb, Retriever(kb, old.retriever.calibration), max_chars=old.max_chars)
 
     def answer(self, text: str) -> Outcome:
         """The outcome for one question, stateless and unlogged (``coopbot ask``)."""

@@ -92,3 +92,4 @@ def add_routes(app: web.Application, core: Core) -> None:
     app.router.add_get("/", page)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static", Path(__file__).parent / "static")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from coopbot.knowledge.flow_schema import RawFlow
@@ -94,3 +94,18 @@ class KnowledgeBase:
     def entry(self, entry_id: str) -> FaqEntry | None:
         """The entry with this id, or None."""
         return self.by_id.get(entry_id)
+
+    def with_phrasings(self, extra: Mapping[str, Sequence[str]]) -> KnowledgeBase:
+        """A copy whose entries also carry ``extra`` phrasings (attached by staff);
+        unknown entry ids and phrasings an entry already has are skipped."""
+        by_id = dict(self.by_id)
+        for entry_id, texts in extra.items():
+            entry = by_id.get(entry_id)
+            if entry is None:
+                continue
+            known = {q.casefold() for q in entry.questions}
+            new = tuple(dict.fromkeys(t for t in texts if t.casefold() not in known))
+            if new:
+                by_id[entry_id] = replace(entry, questions=(*entry.questions, *new))
+        entries = tuple(by_id[e.id] for e in self.entries)
+        return replace(self, entries=entries, by_id=by_id)

@@ -1,0 +1,1 @@
+"""The staff web at ``/admin``: server-rendered pages over the coopbot.admin services."""

@@ -1,0 +1,72 @@
+"""The staff web's services and their app key (imported by every page module)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coopbot.admin.accounts import Accounts
+from coopbot.admin.dashboard import Dashboard
+from coopbot.admin.history import History
+from coopbot.admin.review import ReviewQueue
+from coopbot.core import Core
+from coopbot.storage.curation import CurationStore
+
+log = logging.getLogger(__name__)
+SYNC_SECONDS = 30.0  # how soon another worker's attached phrasing reaches this one
+
+
+@dataclass
+class Admin:
+    """Everything the staff pages use."""
+
+    core: Core
+    accounts: Accounts
+    dashboard: Dashboard
+    review: ReviewQueue
+    curation: CurationStore
+    history: History
+    broadcasts: Any = None
+    seen: tuple[int, int] = (-1, -1)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def build(cls, core: Core, engine: AsyncEngine) -> Admin:
+        """Services over one engine."""
+        return cls(
+            core,
+            Accounts(engine),
+            Dashboard(engine),
+            ReviewQueue(engine),
+            CurationStore(engine),
+            History(engine),
+        )
+
+    async def refresh_phrasings(self) -> None:
+        """Rebuild the core's index with every attached phrasing (one rebuild at a time)."""
+        async with self.lock:
+            version = await self.curation.version()
+            extra: dict[str, list[str]] = defaultdict(list)
+            for p in await self.curation.phrasings():
+                extra[p.entry_id].append(p.text)
+            await self.core.apply_phrasings(extra)
+            self.seen = version
+
+    async def sync_forever(self, every: float = SYNC_SECONDS) -> None:
+        """Pick up phrasings other workers attached; never dies on a database hiccup."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                if await self.curation.version() != self.seen:
+                    await self.refresh_phrasings()
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("phrasing sync failed")
+
+
+ADMIN_KEY = web.AppKey("admin", Admin)

@@ -1,0 +1,221 @@
+"""Sign-in, dashboard, conversations and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from bot.admin.auth import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    new_login_token,
+    requires,
+    safe_next,
+    same,
+    set_cookie,
+)
+from bot.admin.context import ADMIN_KEY
+from bot.admin.render import STATUS_NAMES, day_chart, page
+from coopbot.admin.accounts import Role
+from coopbot.admin.history import ASSESSMENT_COLUMNS, INQUIRY_COLUMNS, STATUSES, ExportFilter
+
+routes = web.RouteTableDef()
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@routes.get("/admin/login")
+async def login_form(request: web.Request) -> web.Response:
+    """The sign-in form with a fresh double-submit token."""
+    blank = web.Response()
+    token = new_login_token(request, blank)
+    return _login_page(request, blank, token, safe_next(request.query.get("next")), "", None, 200)
+
+
+def _login_page(
+    request: web.Request,
+    response: web.Response | None,
+    token: str,
+    next_url: str,
+    name: str,
+    error: str | None,
+    status: int,
+) -> web.Response:
+    """Render the form, keeping the cookie set on ``response`` (if any)."""
+    fresh = page(
+        request, "login.html", status=status, login_token=token, next=next_url, name=name,
+        error=error,
+    )  # fmt: skip
+    if response is not None:
+        for morsel in response.cookies.values():
+            fresh.cookies[morsel.key] = morsel
+    return fresh
+
+
+@routes.post("/admin/login")
+async def login(request: web.Request) -> web.Response:
+    """Check the form token, throttle, verify the password, open a session."""
+    accounts = request.app[ADMIN_KEY].accounts
+    form = await request.post()
+    name = str(form.get("name", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:1024]
+    next_url = safe_next(str(form.get("next", "")))
+
+    def again(error: str, status: int) -> web.Response:
+        blank = web.Response()
+        token = new_login_token(request, blank)
+        return _login_page(request, blank, token, next_url, name, error, status)
+
+    if not same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE)):
+        return again("Biểu mẫu đã hết hạn. Hãy đăng nhập lại.", 403)
+    keys = [f"name:{name}", f"ip:{request.remote or '?'}"]
+    wait = await accounts.locked_for(keys)
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        return again(f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", 429)
+    staff = await accounts.authenticate(name, password)
+    if staff is None:
+        await accounts.failed(keys)
+        return again("Sai tên đăng nhập hoặc mật khẩu.", 401)
+    await accounts.succeeded(keys[0])
+    token, _csrf = await accounts.open_session(staff)
+    response = web.HTTPSeeOther(next_url)
+    set_cookie(response, request, SESSION_COOKIE, token)
+    response.del_cookie(LOGIN_COOKIE, path="/admin")
+    raise response
+
+
+@routes.post("/admin/logout")
+@requires(Role.STAFF)
+async def logout(request: web.Request) -> web.Response:
+    """End the session and forget the cookie."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await request.app[ADMIN_KEY].accounts.close_session(token)
+    response = web.HTTPSeeOther("/admin/login")
+    response.del_cookie(SESSION_COOKIE, path="/admin")
+    raise response
+
+
+@routes.get("/admin/")
+@requires(Role.STAFF)
+async def dashboard(request: web.Request) -> web.Response:
+    """Figures for the last 7, 30 or 90 days."""
+    admin = request.app[ADMIN_KEY]
+    days = {"7": 7, "90": 90}.get(request.query.get("days", ""), 30)
+    figures = await admin.dashboard.figures(days)
+    kb = admin.core.kb
+    return page(
+        request,
+        "dashboard.html",
+        tab="dashboard",
+        f=figures,
+        days=days,
+        chart=day_chart(figures.days, figures.peak),
+        titles={e.id: e.title for e in kb.entries},
+        flow_titles={fid: flow.title for fid, flow in kb.flows.items()},
+        assessments_total=sum(c.total() for c in figures.assessments.values()),
+    )
+
+
+@routes.get("/admin/conversations")
+@requires(Role.STAFF)
+async def conversations(request: web.Request) -> web.Response:
+    """Recent users, or one user's exchanges."""
+    admin = request.app[ADMIN_KEY]
+    user = request.query.get("user", "")[:64]
+    titles = {e.id: e.title for e in admin.core.kb.entries}
+    if user:
+        items = await admin.history.conversation(user)
+        return page(
+            request, "conversations.html", tab="conversations", user=user, items=items,
+            titles=titles, users=[],
+        )  # fmt: skip
+    users = await admin.history.recent_users()
+    return page(
+        request, "conversations.html", tab="conversations", user="", users=users, items=[],
+        titles=titles,
+    )  # fmt: skip
+
+
+@routes.get("/admin/export")
+@requires(Role.STAFF)
+async def export_page(request: web.Request) -> web.Response:
+    """Export forms."""
+    return page(request, "export.html", tab="export", status_names=STATUS_NAMES)
+
+
+def parse_filter(query: Any) -> ExportFilter | str:
+    """Query string → filter; a string names the bad parameter."""
+    days: list[date | None] = []
+    for key in ("from", "to"):
+        raw = query.get(key, "")
+        try:
+            days.append(date.fromisoformat(raw) if raw else None)
+        except ValueError:
+            return f"'{key}' phải là ngày dạng YYYY-MM-DD"
+    status = query.get("status", "") or None
+    if status is not None and status not in STATUSES:
+        return "'status' phải là một trong: " + ", ".join(STATUSES)
+    channel = query.get("channel", "")[:16] or None
+    return ExportFilter(days[0], days[1], channel, status)
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas users may have typed (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+async def _stream_csv(
+    request: web.Request, name: str, header: tuple[str, ...], rows: AsyncIterator[list[Any]]
+) -> web.StreamResponse:
+    """Write ``rows`` as CSV while they are read, a few hundred at a time."""
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+    )
+    await response.prepare(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # BOM: Excel then reads the Vietnamese text as UTF-8
+    writer.writerow(header)
+    count = 0
+    async for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+        count += 1
+        if count % 200 == 0:
+            await response.write(buffer.getvalue().encode())
+            buffer.seek(0)
+            buffer.truncate()
+    await response.write(buffer.getvalue().encode())
+    await response.write_eof()
+    return response
+
+
+@routes.get("/admin/export/inquiries.csv")
+@requires(Role.STAFF)
+async def export_inquiries(request: web.Request) -> web.StreamResponse:
+    """Inquiries as CSV, filtered by dates, channel and status."""
+    flt = parse_filter(request.query)
+    if isinstance(flt, str):
+        return web.Response(status=400, text=flt)
+    rows = request.app[ADMIN_KEY].history.inquiry_rows(flt)
+    return await _stream_csv(request, "inquiries.csv", INQUIRY_COLUMNS, rows)
+
+
+@routes.get("/admin/export/assessments.csv")
+@requires(Role.STAFF)
+async def export_assessments(request: web.Request) -> web.StreamResponse:
+    """Assessment results as CSV, filtered by dates and channel."""
+    flt = parse_filter(request.query)
+    if isinstance(flt, str):
+        return web.Response(status=400, text=flt)
+    rows = request.app[ADMIN_KEY].history.assessment_rows(flt)
+    return await _stream_csv(request, "assessments.csv", ASSESSMENT_COLUMNS, rows)

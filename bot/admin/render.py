@@ -1,0 +1,98 @@
+"""Templates, labels and the day chart shared by the staff pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from aiohttp import web
+
+from coopbot.admin.accounts import Role
+from coopbot.admin.dashboard import Day
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+ROLE_NAMES = {Role.STAFF: "Nhân viên", Role.OFFICER: "Cán bộ", Role.ADMIN: "Quản trị"}
+CHANNEL_NAMES = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo", "cli": "Dòng lệnh"}
+KIND_NAMES = {
+    "faq": "Đã trả lời",
+    "not_sure": "Chưa chắc, gợi ý",
+    "out_of_scope": "Không trả lời được",
+    "smalltalk": "Chào hỏi",
+    "flow": "Bộ câu hỏi",
+    "command": "Lệnh",
+}
+STATUS_NAMES = {
+    "answered": "Trả lời chắc chắn",
+    "unsure": "Chưa chắc",
+    "unanswered": "Không trả lời được",
+    "disliked": "Bị chê 👎",
+}
+
+
+def vn_time(value: datetime | None) -> str:
+    """``24/11 14:05`` in Vietnam time."""
+    return value.astimezone(LOCAL).strftime("%d/%m %H:%M") if value else ""
+
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+TEMPLATES.filters["vn_time"] = vn_time
+TEMPLATES.globals.update(role_names=ROLE_NAMES, channel_names=CHANNEL_NAMES, kind_names=KIND_NAMES)
+
+
+def page(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    """Render a staff page with the signed-in user, CSRF token and flash message."""
+    info = request.get("session")
+    context: dict[str, Any] = {
+        "me": info.staff if info else None,
+        "csrf": info.csrf if info else "",
+        "flash": values.pop("flash", None),
+        "error": values.pop("error", None),
+        "tab": values.pop("tab", ""),
+    }
+    context.update(values)
+    html = TEMPLATES.get_template(template).render(**context)
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+def forbidden(request: web.Request, reason: str) -> web.Response:
+    """The 403 page: missing role, or a form without its CSRF token."""
+    detail = (
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi thử lại."
+        if reason == "csrf"
+        else "Tài khoản của bạn không có quyền mở trang này."
+    )
+    return page(request, "error.html", status=403, heading="Không được phép", detail=detail)
+
+
+def day_chart(days: list[Day], peak: int, width: int = 720, height: int = 180) -> str:
+    """Inline SVG bars per day: confident answers dark, the rest light (no script, CSP-safe)."""
+    bar = width / max(len(days), 1)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height + 20}" role="img" '
+        f'aria-label="Câu hỏi mỗi ngày">'
+    ]
+    for i, d in enumerate(days):
+        x = i * bar + 1
+        h_all = height * d.total / peak
+        h_ok = height * d.confident / peak
+        label = f"{d.day:%d/%m}: {d.total} câu hỏi, {d.confident} trả lời chắc chắn"
+        parts.append(f'<g class="day" data-total="{d.total}"><title>{label}</title>')
+        parts.append(
+            f'<rect class="no" x="{x:.1f}" y="{height - h_all:.1f}" '
+            f'width="{bar - 2:.1f}" height="{h_all:.1f}"/>'
+        )
+        parts.append(
+            f'<rect class="ok" x="{x:.1f}" y="{height - h_ok:.1f}" '
+            f'width="{bar - 2:.1f}" height="{h_ok:.1f}"/></g>'
+        )
+        if i % max(len(days) // 6, 1) == 0:
+            parts.append(f'<text x="{x:.1f}" y="{height + 14}">{d.day:%d/%m}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

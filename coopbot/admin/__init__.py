@@ -1,0 +1,1 @@
+"""Staff-side services (accounts, review queue, dashboard figures); the HTTP views live in bot/."""

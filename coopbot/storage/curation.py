@@ -1,0 +1,129 @@
+"""Knowledge upkeep from the review queue: attached phrasings, drafted entries, review marks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+from coopbot.storage.db import session_factory
+from coopbot.storage.tables import DraftEntry, ExtraPhrasing, Inquiry
+
+REVIEW_MARKS = ("ignored", "attached", "drafted")
+
+
+@dataclass(frozen=True, slots=True)
+class Phrasing:
+    """A question staff attached to an entry."""
+
+    id: int
+    entry_id: str
+    text: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A drafted entry awaiting curation into knowledge/."""
+
+    id: int
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    sources: str
+    created_by: str
+    created_at: datetime
+
+
+class CurationStore:
+    """SQL store for phrasings, drafts and review marks (shared by every worker)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.sessions = session_factory(engine)
+
+    async def add_phrasing(self, entry_id: str, text: str, created_by: str) -> int:
+        """Store a phrasing; returns its id."""
+        row = ExtraPhrasing(entry_id=entry_id, text=text, created_by=created_by)
+        async with self.sessions() as s:
+            s.add(row)
+            await s.commit()
+            await s.refresh(row)
+        assert row.id is not None
+        return row.id
+
+    async def phrasings(self) -> list[Phrasing]:
+        """Every attached phrasing, oldest first."""
+        async with self.sessions() as s:
+            rows = (await s.exec(select(ExtraPhrasing).order_by(col(ExtraPhrasing.id)))).all()
+        return [Phrasing(r.id or 0, r.entry_id, r.text, r.created_by, r.created_at) for r in rows]
+
+    async def delete_phrasing(self, phrasing_id: int) -> None:
+        """Remove one phrasing (curated into knowledge/, or attached by mistake)."""
+        async with self.sessions() as s:
+            await s.exec(delete(ExtraPhrasing).where(col(ExtraPhrasing.id) == phrasing_id))
+            await s.commit()
+
+    async def version(self) -> tuple[int, int]:
+        """(count, max id) of phrasings: changes whenever any worker adds or removes one."""
+        async with self.sessions() as s:
+            count, top = (await s.exec(select(func.count(), func.max(ExtraPhrasing.id)))).one()
+        return int(count), int(top or 0)
+
+    async def add_draft(
+        self, title: str, questions: Sequence[str], answer: str, sources: str, created_by: str
+    ) -> int:
+        """Store a drafted entry; returns its id."""
+        row = DraftEntry(
+            title=title,
+            questions=list(questions),
+            answer=answer,
+            sources=sources,
+            created_by=created_by,
+        )
+        async with self.sessions() as s:
+            s.add(row)
+            await s.commit()
+            await s.refresh(row)
+        assert row.id is not None
+        return row.id
+
+    async def drafts(self) -> list[Draft]:
+        """Every draft, newest first."""
+        async with self.sessions() as s:
+            rows = (await s.exec(select(DraftEntry).order_by(col(DraftEntry.id).desc()))).all()
+        return [
+            Draft(
+                r.id or 0,
+                r.title,
+                tuple(r.questions),
+                r.answer,
+                r.sources,
+                r.created_by,
+                r.created_at,
+            )
+            for r in rows
+        ]
+
+    async def delete_draft(self, draft_id: int) -> None:
+        """Remove a draft once curated or rejected."""
+        async with self.sessions() as s:
+            await s.exec(delete(DraftEntry).where(col(DraftEntry.id) == draft_id))
+            await s.commit()
+
+    async def mark(self, inquiry_ids: Sequence[int], mark: str) -> int:
+        """Set the review mark on inquiries; returns how many rows changed."""
+        if mark not in REVIEW_MARKS:
+            raise ValueError(f"unknown review mark {mark!r}")
+        if not inquiry_ids:
+            return 0
+        async with self.sessions() as s:
+            result = await s.exec(
+                update(Inquiry).where(col(Inquiry.id).in_(list(inquiry_ids))).values(review=mark)
+            )
+            await s.commit()
+        return int(result.rowcount)
