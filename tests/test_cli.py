@@ -102,3 +102,20 @@ def test_terminal_chat_with_numbered_buttons() -> None:
     assert out.returncode == 0, out.stderr
     assert "Xin chào" in out.stdout and out.stdout.count("Bot:") >= 4
     assert "Tạm biệt" in out.stdout
+
+
+def test_admin_create_user_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    env = {"COOPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'admin.db'}"}
+    out = _run(
+        "admin", "create-user", "Chi", "--role", "officer", env=env, stdin="mat-khau-dai-123\n"
+    )
+    assert out.returncode == 0 and "created chi (officer)" in out.stdout, out.stderr
+    assert "mat-khau-dai-123" not in out.stdout + out.stderr
+    again = _run(
+        "admin", "create-user", "chi", "--role", "staff", env=env, stdin="mat-khau-khac-456\n"
+    )
+    assert again.returncode == 2 and "already taken" in again.stderr
+    short = _run("admin", "create-user", "dung", "--role", "staff", env=env, stdin="ngan\n")
+    assert short.returncode == 2 and "at least 10" in short.stderr
+    listed = _run("admin", "list-users", env=env)
+    assert listed.stdout.splitlines() == ["chi\tofficer\tactive"]

@@ -15,6 +15,7 @@ from coopbot.admin.accounts import Accounts, Role, SessionInfo
 SESSION_COOKIE = "coopbot_admin"
 LOGIN_COOKIE = "coopbot_login"  # double-submit CSRF token of the sign-in form
 PUBLIC = frozenset({"/admin/login"})
+SESSION = web.RequestKey("admin_session", SessionInfo)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Handler)
 
@@ -42,8 +43,7 @@ def requires(role: Role) -> Callable[[H], H]:
 
 def session_of(request: web.Request) -> SessionInfo:
     """The signed-in session (set by the middleware on every protected view)."""
-    info: SessionInfo = request["session"]
-    return info
+    return request[SESSION]
 
 
 def is_secure(request: web.Request) -> bool:
@@ -122,7 +122,7 @@ async def _check(
     info = await accounts.session(token) if token else None
     if info is None:
         raise login_redirect(request)
-    request["session"] = info
+    request[SESSION] = info
     if request.match_info.http_exception is not None:
         return None  # a signed-in user asking for a page that does not exist gets the 404
     required: Role = getattr(request.match_info.handler, "required_role", Role.ADMIN)

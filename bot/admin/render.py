@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
+from bot.admin.auth import SESSION
 from coopbot.admin.accounts import Role
 from coopbot.admin.dashboard import Day
 
@@ -48,7 +49,7 @@ TEMPLATES.globals.update(role_names=ROLE_NAMES, channel_names=CHANNEL_NAMES, kin
 
 def page(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     """Render a staff page with the signed-in user, CSRF token and flash message."""
-    info = request.get("session")
+    info = request.get(SESSION)
     context: dict[str, Any] = {
         "me": info.staff if info else None,
         "csrf": info.csrf if info else "",

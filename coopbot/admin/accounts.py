@@ -216,7 +216,7 @@ class Accounts:
             rows = (
                 await s.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))
             ).all()
-        return max((r.locked_until - now for r in rows), default=0.0) if rows else 0.0
+        return max([0.0, *(r.locked_until - now for r in rows)])
 
     async def failed(self, keys: list[str]) -> None:
         """Count a failed sign-in against each key; lock a key after MAX_FAILURES in WINDOW."""
