@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -84,17 +85,22 @@ def group_items(items: list[Item], threshold: float = SIMILAR) -> list[Group]:
     """Greedy leader clustering on the normalised text, most asked first.
 
     Written by hand: the queue holds at most a few thousand short strings, so one pass of
-    rapidfuzz against the current leaders is fast and needs no clustering library."""
+    rapidfuzz against the current leaders is fast and needs no clustering library. Identical
+    texts are merged first, so the pass runs over distinct wordings only."""
+    same: dict[str, list[Item]] = {}
+    for item in items:
+        same.setdefault(item.normalized or item.text.casefold(), []).append(item)
     groups: list[Group] = []
     leaders: list[str] = []
-    for item in items:
-        key = item.normalized or item.text.casefold()
+    for key, members in sorted(same.items(), key=lambda kv: -len(kv[1])):
         hit = process.extractOne(key, leaders, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
         if hit is None:
-            groups.append(Group(key, [item]))
+            groups.append(Group(key, list(members)))
             leaders.append(key)
         else:
-            groups[hit[2]].items.append(item)
+            groups[hit[2]].items.extend(members)
+    for group in groups:
+        group.items.sort(key=lambda i: -i.id)
     return sorted(groups, key=lambda g: (-g.count, -g.last_seen.timestamp()))
 
 
@@ -106,12 +112,13 @@ class ReviewQueue:
 
     async def unanswered(self, days: int = 90) -> list[Group]:
         """Questions the bot declined or was unsure about, not yet reviewed, grouped."""
-        cond = col(Inquiry.kind).in_(UNANSWERED)
-        return group_items(await self._pending(cond, days))
+        items = await self._pending(col(Inquiry.kind).in_(UNANSWERED), days)
+        return await asyncio.to_thread(group_items, items)
 
     async def disliked(self, days: int = 90) -> list[Group]:
         """Answers users voted 👎, not yet reviewed, grouped."""
-        return group_items(await self._pending(col(Inquiry.feedback) == -1, days))
+        items = await self._pending(col(Inquiry.feedback) == -1, days)
+        return await asyncio.to_thread(group_items, items)
 
     async def _pending(self, cond: ColumnElement[bool], days: int) -> list[Item]:
         """Pending inquiries matching ``cond`` in the last ``days`` days, newest first."""

@@ -133,3 +133,16 @@ async def test_a_form_stripped_of_its_csrf_token_is_refused(browser: Browser, we
         await ignore.locator("button").click()
     assert "Biểu mẫu đã hết hạn" in await page.inner_text("main")
     assert len(await web.admin.review.unanswered()) == 1
+
+
+async def test_staff_pages_fit_a_phone_screen(browser: Browser, web: Site) -> None:
+    await web.ask(BAD)
+    phone = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = await phone.new_page()
+    await _sign_in(page, web.base, "an")
+    for path in ("/admin/", "/admin/review", "/admin/users", "/admin/export", "/"):
+        await page.goto(web.base + path)
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
