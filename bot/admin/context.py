@@ -58,13 +58,19 @@ class Admin:
             await self.core.apply_phrasings(extra)
             self.seen = version
 
+    async def sync_once(self) -> bool:
+        """Rebuild if another worker added or removed a phrasing; True when it did."""
+        if await self.curation.version() == self.seen:
+            return False
+        await self.refresh_phrasings()
+        return True
+
     async def sync_forever(self, every: float = SYNC_SECONDS) -> None:
         """Pick up phrasings other workers attached; never dies on a database hiccup."""
         while True:
             await asyncio.sleep(every)
             try:
-                if await self.curation.version() != self.seen:
-                    await self.refresh_phrasings()
+                await self.sync_once()
             except Exception:  # the database may be briefly away; try again next round
                 log.exception("phrasing sync failed")
 

@@ -234,3 +234,16 @@ async def test_conversations_show_pseudonyms_only(site: Site) -> None:
         key = page.split("/admin/conversations?user=")[1].split('"')[0]
         async with http.get(f"{site.base}/admin/conversations?user={key}") as resp:
             assert "xin chao" in await resp.text()
+
+
+async def test_another_worker_picks_up_an_attached_phrasing(site: Site, shared_core: Core) -> None:
+    other, runner = await start_site(site.database_url, shared_core)
+    try:
+        assert not await other.admin.sync_once()
+        assert "ngoài những gì mình biết" in (await other.ask(BAD))["replies"][0]["text"]
+        await site.admin.curation.add_phrasing("tl-so-thanh-vien-toi-thieu-htx", BAD, "chi")
+        await site.admin.refresh_phrasings()
+        assert await other.admin.sync_once()
+        assert "ít nhất 05 thành viên" in (await other.ask(BAD))["replies"][0]["text"]
+    finally:
+        await stop_site(other, runner)
