@@ -26,6 +26,7 @@ class Sent(enum.Enum):
     SENT = "sent"
     BLOCKED = "blocked"
     FAILED = "failed"
+    RETRY = "retry"  # flood control or the network outlasted every attempt: try later
 
 
 class Pacer:
@@ -138,4 +139,4 @@ class TelegramSender:
                 log.warning("telegram network error (attempt %d): %s", attempt, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
-        return Sent.FAILED
+        return Sent.RETRY

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col
 
-from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Broadcast, Delivery
 
 
@@ -40,7 +39,7 @@ class DeliveryQueue:
     def __init__(
         self, engine: AsyncEngine, lease: float = 60.0, clock: Callable[[], float] = time.time
     ) -> None:
-        self._sessions = session_factory(engine)
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.lease, self.clock = lease, clock
 
     async def claim(self, channels: Iterable[str], limit: int) -> list[Claimed]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, insert, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
@@ -19,7 +19,6 @@ from coopbot.broadcast.model import (
     Status,
     Summary,
 )
-from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Broadcast, Contact, Delivery, Subscriber
 
 MAX_TEXT = 3500  # leaves room for the footer within Telegram's 4,096 characters
@@ -47,7 +46,7 @@ class Broadcasts:
     """Preview, create (queue), status, list and cancel announcements."""
 
     def __init__(self, engine: AsyncEngine, clock: Callable[[], float] = time.time) -> None:
-        self._sessions = session_factory(engine)
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.clock = clock
 
     async def preview(self, audience: AudienceFilter) -> Preview:

@@ -81,6 +81,23 @@ SUBSCRIBE_MESSAGES = (
     "sub_not_subscribed",
     "sub_unavailable",
     "broadcast_footer",
+    "compose_usage",
+    "compose_preview",
+    "compose_zalo_note",
+    "compose_any",
+    "compose_send",
+    "compose_tomorrow",
+    "compose_cancel",
+    "compose_channel",
+    "compose_province",
+    "compose_topic",
+    "compose_pick_province",
+    "compose_pick_topic",
+    "compose_queued",
+    "compose_scheduled",
+    "compose_cancelled",
+    "compose_status",
+    "compose_gone",
 )
 
 
