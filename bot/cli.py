@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations to COOPBOT_DATABASE_URL")
+    from bot.broadcast_cli import add_parser
+
+    add_parser(sub)
     return p
 
 
@@ -203,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "chat":
             return _chat(settings)
+        if args.command == "broadcast":
+            from bot.broadcast_cli import run
+
+            return run(settings, args)
         return _db_upgrade(settings)
     except CoopbotError as exc:
         print(f"coopbot: {exc}", file=sys.stderr)
