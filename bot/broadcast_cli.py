@@ -78,7 +78,9 @@ async def _send(settings: Settings, service: Broadcasts, args: argparse.Namespac
     if when is not None and when.tzinfo is None:
         print("coopbot broadcast: --at needs a time zone, e.g. +07:00", file=sys.stderr)
         return 2
-    target = AudienceFilter(args.channel, province.id if province else None, topic and topic.id)
+    target = AudienceFilter(
+        args.channel, province.id if province else None, topic.id if topic else None
+    )
     preview = await service.preview(target)
     if not args.yes:
         print(f"recipients: {preview.count} {preview.by_channel}", file=sys.stderr)
