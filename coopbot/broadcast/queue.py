@@ -1,6 +1,7 @@
 """The persistent delivery queue: claim with a lease, start, finish, retry; portable SQL.
 
-A claim is one UPDATE (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writers)
+A claim is one UPDATE over a materialised CTE (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
+SQLite serialises writers)
 that stamps a random token and a lease on pending rows; a worker then only touches rows carrying
 its token. A killed worker's rows come back when their lease ends; a live worker renews its
 leases (``renew``). Each row is marked ``sent`` right after the channel accepted it.
@@ -58,12 +59,14 @@ class DeliveryQueue:
             .order_by(col(Delivery.id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=Delivery)
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")  # picked once, not per row
         )
         async with self._sessions() as s:
             await s.execute(
                 update(Delivery)
                 .where(
-                    col(Delivery.id).in_(due.scalar_subquery()),
+                    col(Delivery.id).in_(select(due.c.id)),
                     col(Delivery.status) == "pending",
                     col(Delivery.lease_until) < now,
                 )
