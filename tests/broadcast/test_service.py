@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coopbot.broadcast import AudienceFilter, Broadcasts, BroadcastError, DeliveryQueue
+from coopbot.broadcast import AudienceFilter, BroadcastError, Broadcasts, DeliveryQueue
 from coopbot.storage.channel_state import SqlContactStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.migrate import upgrade_async
