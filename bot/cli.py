@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--role", choices=["staff", "officer", "admin"], required=True)
     admin_sub.add_parser("list-users", help="print every staff account")
+    from bot.broadcast_cli import add_parser
+
+    add_parser(sub)
     return p
 
 
@@ -213,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.admin.cli import run as admin_cli
 
             return admin_cli(settings, args)
+        if args.command == "broadcast":
+            from bot.broadcast_cli import run
+
+            return run(settings, args)
         return _db_upgrade(settings)
     except CoopbotError as exc:
         print(f"coopbot: {exc}", file=sys.stderr)

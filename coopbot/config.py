@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
+    telegram_officers: str = Field("", alias="COOPBOT_TELEGRAM_OFFICERS")
+    broadcast_worker: bool = Field(True, alias="COOPBOT_BROADCAST_WORKER")
+    broadcast_lease: float = Field(60.0, alias="COOPBOT_BROADCAST_LEASE", gt=0)
+
     telegram_send_rate: float = Field(30.0, alias="COOPBOT_TELEGRAM_RATE", gt=0)
     zalo_app_id: str | None = Field(None, alias="ZALO_APP_ID")
     zalo_oa_secret_key: SecretStr | None = Field(None, alias="ZALO_OA_SECRET_KEY")
@@ -53,6 +57,20 @@ class Settings(BaseSettings):
         if value.startswith("postgresql+psycopg"):
             raise ValueError("use postgresql+asyncpg:// (the async driver coopbot ships)")
         return value
+
+    @field_validator("telegram_officers")
+    @classmethod
+    def _officers(cls, value: str) -> str:
+        """A comma list of numeric Telegram user ids."""
+        for part in value.split(","):
+            if part.strip() and not part.strip().lstrip("-").isdigit():
+                raise ValueError("must be a comma list of numeric Telegram user ids")
+        return value
+
+    @property
+    def officer_ids(self) -> frozenset[int]:
+        """Telegram user ids allowed to use /thongbao."""
+        return frozenset(int(p) for p in self.telegram_officers.split(",") if p.strip())
 
     @field_validator("log_level")
     @classmethod

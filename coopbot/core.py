@@ -9,11 +9,12 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from coopbot.config import Settings
 from coopbot.dialog import Outcome, Router
 from coopbot.dialog.flows.engine import FlowState
+from coopbot.dialog.subscribe import SubscriptionDialog, command_payload
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.messages import IncomingMessage, Reply, UserKey
 from coopbot.retrieval import Retriever
@@ -26,6 +27,7 @@ from coopbot.storage.dialogs import (
     StateConflict,
 )
 from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
+from coopbot.storage.subscribers import MemorySubscriberStore, SubscriberStore
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class Core:
     flow_ttl: float = 24 * 3600.0
     clock: Callable[[], float] = time.time
     base_kb: KnowledgeBase | None = None  # the knowledge/ files, before attached phrasings
+    subscribers: SubscriberStore = field(default_factory=MemorySubscriberStore)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
@@ -57,7 +60,9 @@ class Core:
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                outcome = await self._handle(msg, key, ref)
+                outcome = await self._subscription(msg, key, ref) or await self._handle(
+                    msg, key, ref
+                )
         except Exception:  # the reply path must survive any bug: log it, apologise
             log.exception("handling failed for a %s message", msg.user.channel)
             return [Reply(self.kb.messages("error"))]
@@ -84,6 +89,20 @@ class Core:
         """A router over ``kb`` with the current calibration and limits."""
         old = self.router
         return Router(kb, Retriever(kb, old.retriever.calibration), max_chars=old.max_chars)
+
+    async def _subscription(self, msg: IncomingMessage, key: str, ref: str) -> Outcome | None:
+        """Subscription commands and buttons; after /start, the offer to subscribe."""
+        dialog = SubscriptionDialog(self.kb, self.subscribers)
+        payload = command_payload(msg)
+        if payload is not None:
+            return Outcome(tuple(await dialog.handle(msg, key, payload)), "subscribe")
+        if not (msg.text or "").strip().lower().startswith(("/start", "/batdau")):
+            return None
+        outcome = await self._handle(msg, key, ref)
+        if outcome.kind != "command":
+            return outcome
+        offer = await dialog.offer(msg)
+        return outcome if offer is None else replace(outcome, replies=(*outcome.replies, offer))
 
     def answer(self, text: str) -> Outcome:
         """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
@@ -187,6 +206,7 @@ def build_core(
     inquiries: InquiryLog | None = None,
     dialogs: DialogStore | None = None,
     assessments: AssessmentLog | None = None,
+    subscribers: SubscriberStore | None = None,
 ) -> Core:
     """Load knowledge, build retriever and router; the caller owns the stores it passes."""
     kb = load_knowledge(settings.knowledge_dir)
@@ -200,4 +220,5 @@ def build_core(
         assessments or MemoryAssessmentLog(),
         key or b"coopbot-dev",
         flow_ttl=settings.flow_ttl_hours * 3600,
+        subscribers=subscribers or MemorySubscriberStore(),
     )

@@ -79,14 +79,15 @@ async def test_a_faq_conversation_with_buttons(
     follow = fake.signed({"event_name": "follow", "follower": {"id": USER}, "sender": {"id": USER}})
     assert await post(url, *follow) == 200
     assert await post(url, *follow) == 200  # a retried follow is welcomed once
-    await until(lambda: len(fake.to(USER)) >= 2)
+    await until(lambda: len(fake.to(USER)) >= 3)
     await channel.runner.join()
-    assert len(fake.to(USER)) == 2
+    assert len(fake.to(USER)) == 3  # welcome, privacy note, offer to subscribe
     welcome = fake.to(USER)[0]
     assert "Xin chào" in welcome["text"] and welcome["recipient"] == {"user_id": USER}
     assert 1 <= len(welcome["buttons"]) <= 5 or "1." in welcome["text"]
+    assert [b["payload"] for b in fake.to(USER)[2]["buttons"]] == ["#cb:sub:start"]
     await post(url, *fake.signed(fake.text_event(USER, "lap htx can bn nguoi", f"{USER}-1")))
-    await until(lambda: len(fake.to(USER)) >= 3)
+    await until(lambda: len(fake.to(USER)) >= 4)
     answer = fake.to(USER)[-1]
     assert "05 thành viên" in answer["text"] and answer["recipient"] == {"message_id": f"{USER}-1"}
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.admin.auth import make_middleware
+from bot.admin.broadcast_pages import routes as broadcast_routes
 from bot.admin.context import ADMIN_KEY, Admin
 from bot.admin.pages import routes as page_routes
 from bot.admin.render import forbidden
@@ -20,7 +21,7 @@ def add_admin(app: web.Application, admin: Admin) -> None:
     """Mount /admin on ``app`` and own the phrasing sync task."""
     app[ADMIN_KEY] = admin
     app.middlewares.append(make_middleware(admin.accounts, forbidden))
-    for routes in (page_routes, review_routes, user_routes):
+    for routes in (page_routes, review_routes, user_routes, broadcast_routes):
         app.router.add_routes(routes)
 
     async def sync(_app: web.Application) -> AsyncIterator[None]:

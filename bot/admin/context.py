@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,6 +14,7 @@ from coopbot.admin.accounts import Accounts
 from coopbot.admin.dashboard import Dashboard
 from coopbot.admin.history import History
 from coopbot.admin.review import ReviewQueue
+from coopbot.broadcast.service import Broadcasts
 from coopbot.core import Core
 from coopbot.storage.curation import CurationStore
 
@@ -32,7 +32,7 @@ class Admin:
     review: ReviewQueue
     curation: CurationStore
     history: History
-    broadcasts: Any = None
+    broadcasts: Broadcasts
     seen: tuple[int, int] = (-1, -1)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -46,6 +46,7 @@ class Admin:
             ReviewQueue(engine),
             CurationStore(engine),
             History(engine),
+            Broadcasts(engine),
         )
 
     async def refresh_phrasings(self) -> None:

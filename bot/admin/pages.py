@@ -117,6 +117,7 @@ async def dashboard(request: web.Request) -> web.Response:
         chart=day_chart(figures.days, figures.peak),
         titles={e.id: e.title for e in kb.entries},
         flow_titles={fid: flow.title for fid, flow in kb.flows.items()},
+        province_names={p.id: p.name for p in kb.audience.provinces},
         assessments_total=sum(c.total() for c in figures.assessments.values()),
     )
 

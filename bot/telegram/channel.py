@@ -19,8 +19,11 @@ from telegram.request import HTTPXRequest
 from bot.serial import KeyedSerialRunner
 from bot.telegram.convert import CHANNEL, CallbackData, Inbound, inbound
 from bot.telegram.sender import Pacer, TelegramSender
+from coopbot.broadcast.compose import PREFIX as COMPOSE_PREFIX
+from coopbot.broadcast.compose import Composer
 from coopbot.config import Settings
 from coopbot.core import Core
+from coopbot.messages import Reply
 from coopbot.storage.channel_state import ContactStore, DedupStore
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class TelegramChannel:
         dedup: DedupStore,
         contacts: ContactStore,
         pacer: Pacer | None = None,
+        composer: Composer | None = None,
     ) -> None:
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram channel")
@@ -54,6 +58,8 @@ class TelegramChannel:
         self.core = core
         self.dedup = dedup
         self.contacts = contacts
+        self.composer = composer
+        self.officers = settings.officer_ids
         self.webhook_mode = bool(settings.telegram_webhook_url)
         builder = (
             Application.builder()
@@ -157,8 +163,30 @@ class TelegramChannel:
         ):  # one write per chat per process, not per message
             await self.contacts.set_active(CHANNEL, str(item.chat_id), True)
             self._known_active.add(item.chat_id)
-        for reply in await self.core.handle(item.message):
+        replies = await self._officer(item)
+        if replies is None:
+            replies = await self.core.handle(item.message)
+        for reply in replies:
             await self.sender.send(item.chat_id, reply)
+
+    async def _officer(self, item: Inbound) -> list[Reply] | None:
+        """``/thongbao`` and its buttons, for officers only (others get the core's answer)."""
+        msg = item.message
+        if self.composer is None or int(msg.user.user_id) not in self.officers:
+            return None
+        if msg.payload is not None and msg.payload.startswith(COMPOSE_PREFIX):
+            return await self.composer.press(msg.payload)
+        text = (msg.text or "").strip()
+        if text.split(maxsplit=1)[:1] in (["/thongbao"], [f"/thongbao@{self._username()}"]):
+            return await self.composer.command(text, f"telegram:{msg.user.user_id}")
+        return None
+
+    def _username(self) -> str:
+        """The bot's username once initialised (for ``/thongbao@bot`` in groups)."""
+        try:
+            return str(self.app.bot.username)
+        except RuntimeError:
+            return ""
 
     def _background(self, coro: Any) -> None:
         """Fire a best-effort call in an owned task (cancelled on stop, errors logged)."""

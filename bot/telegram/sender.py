@@ -26,6 +26,7 @@ class Sent(enum.Enum):
     SENT = "sent"
     BLOCKED = "blocked"
     FAILED = "failed"
+    RETRY = "retry"  # flood control or the network outlasted every attempt: try later
 
 
 class Pacer:
@@ -55,6 +56,8 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """Stop all sends for ``seconds`` (Telegram said so)."""
         self.paused_until = max(self.paused_until, self.clock() + seconds)
+        # resume at the steady rate: no refill during the pause, no burst after it
+        self.tokens, self.updated = 0.0, self.paused_until
 
     async def acquire(self, chat_id: int, bulk: bool = False) -> None:
         """Wait for a slot to send to ``chat_id``."""
@@ -138,4 +141,4 @@ class TelegramSender:
                 log.warning("telegram network error (attempt %d): %s", attempt, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
-        return Sent.FAILED
+        return Sent.RETRY

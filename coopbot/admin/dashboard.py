@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, bindparam, case, func, inspect, text
+from sqlalchemy import ColumnElement, Integer, case, func
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from coopbot.storage.db import session_factory
-from coopbot.storage.tables import Assessment, Inquiry, UTCDateTime
+from coopbot.storage.tables import Assessment, Inquiry, Subscriber
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 QUESTION_KINDS = ("faq", "not_sure", "out_of_scope")  # what counts as a question asked
@@ -142,22 +142,23 @@ class Dashboard:
         )
 
     async def _by_province(self, since: datetime) -> dict[str, int]:
-        """Inquiries per province of subscribers who told us theirs (none before that table)."""
-        async with self.engine.connect() as conn:
-            has = await conn.run_sync(lambda c: inspect(c).has_table("subscriber"))
-            if not has:
-                return {}
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT s.province, count(*) FROM inquiry i JOIN "
-                        "(SELECT DISTINCT user_key, province FROM subscriber "
-                        "WHERE province IS NOT NULL) s ON s.user_key = i.user_key "
-                        "WHERE i.created_at >= :since GROUP BY s.province ORDER BY 2 DESC"
-                    ).bindparams(bindparam("since", type_=UTCDateTime())),
-                    {"since": since},
-                )
-            ).all()
+        """Inquiries per province id, for users who told the bot their province."""
+        places = (
+            select(col(Subscriber.user_key), col(Subscriber.province))
+            .where(col(Subscriber.province).is_not(None))
+            .distinct()
+            .subquery()
+        )
+        query = (
+            select(places.c.province, func.count())
+            .select_from(Inquiry)
+            .join(places, places.c.user_key == col(Inquiry.user_key))
+            .where(col(Inquiry.created_at) >= since)
+            .group_by(places.c.province)
+            .order_by(func.count().desc())
+        )
+        async with self.sessions() as s:
+            rows = (await s.exec(query)).all()
         return {str(p): int(n) for p, n in rows}
 
 

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coopbot.errors import KnowledgeError, Problem
+from coopbot.knowledge.audience import load_audience
 from coopbot.knowledge.checks import cross_checks
 from coopbot.knowledge.flow_schema import RawFlow
 from coopbot.knowledge.flows import check_flows, load_flows
@@ -65,6 +66,38 @@ FLOW_MESSAGES = (
     "flow_score",
     "flow_weakest",
     "flow_detail",
+)
+SUBSCRIBE_MESSAGES = (
+    "sub_offer",
+    "sub_button",
+    "sub_ask_province",
+    "sub_ask_topics",
+    "sub_all_topics",
+    "sub_done_button",
+    "sub_done",
+    "sub_all_label",
+    "sub_status",
+    "sub_stopped",
+    "sub_not_subscribed",
+    "sub_unavailable",
+    "broadcast_footer",
+    "compose_usage",
+    "compose_preview",
+    "compose_zalo_note",
+    "compose_any",
+    "compose_send",
+    "compose_tomorrow",
+    "compose_cancel",
+    "compose_channel",
+    "compose_province",
+    "compose_topic",
+    "compose_pick_province",
+    "compose_pick_topic",
+    "compose_queued",
+    "compose_scheduled",
+    "compose_cancelled",
+    "compose_status",
+    "compose_gone",
 )
 
 
@@ -188,7 +221,7 @@ def load_messages(root: Path, problems: list[Problem]) -> Messages:
     if not isinstance(data, dict):
         problems.append(Problem(_rel(path, root), "-", "must be a mapping of key: text"))
         data = {}
-    for key in (*REQUIRED_MESSAGES, *FLOW_MESSAGES):
+    for key in (*REQUIRED_MESSAGES, *FLOW_MESSAGES, *SUBSCRIBE_MESSAGES):
         if not isinstance(data.get(key), str):
             problems.append(Problem(_rel(path, root), key, "missing message"))
     return Messages({str(k): str(v) for k, v in data.items()})
@@ -215,6 +248,14 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
 
     flows = load_flows(root, lambda p: _read_yaml(p, root, problems), validate_flow, problems)
     by_id = {e.id: e for e in entries}
+    audience_path = root / "audience.yaml"
+    audience = load_audience(
+        audience_path,
+        _rel(audience_path, root),
+        lambda p: _read_yaml(p, root, problems),
+        lambda model, data, rel: _validate(model, data, rel, problems),
+        problems,
+    )
     problems.extend(check_flows(flows, docs, by_id, files))
     kb = KnowledgeBase(
         entries=tuple(entries),
@@ -225,6 +266,7 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         smalltalk={k: tuple(v) for k, v in raw_lex.smalltalk.items()},
         by_id=by_id,
         flows=flows,
+        audience=audience,
     )
     return kb, problems
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from coopbot.knowledge.audience import Audience
 from coopbot.knowledge.flow_schema import RawFlow
 from coopbot.text.lexicon import Lexicon
 
@@ -90,6 +91,7 @@ class KnowledgeBase:
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     by_id: Mapping[str, FaqEntry] = field(default_factory=dict)
     flows: Mapping[str, RawFlow] = field(default_factory=dict)
+    audience: Audience = field(default_factory=Audience)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """The entry with this id, or None."""

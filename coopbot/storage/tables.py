@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -192,3 +192,65 @@ class DraftEntry(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class Subscriber(SQLModel, table=True):
+    """Someone who asked for announcements: where to send (raw id, as in ``contact``), the
+    pseudonym that joins ``inquiry.user_key``, their province and topics."""
+
+    __tablename__ = "subscriber"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=64)  # raw id, kept only to send
+    user_key: str = Field(max_length=64, index=True)  # the core's pseudonym
+    province: str | None = Field(default=None, max_length=24, index=True)  # audience.yaml id
+    topics: str = Field(default="", max_length=500)  # ",id,id," ; "" means every topic
+    subscribed: bool = Field(default=False, index=True)  # false while choosing, or stopped
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement: text, audience filters, schedule; ``state`` draft, queued or cancelled."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    created_by: str = Field(max_length=64)
+    text: str = Field(max_length=4000)
+    channel: str | None = Field(default=None, max_length=16)
+    province: str | None = Field(default=None, max_length=24)
+    topic: str | None = Field(default=None, max_length=24)
+    state: str = Field(default="draft", max_length=16, index=True)
+    scheduled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    queued_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    total: int = 0
+
+
+class Delivery(SQLModel, table=True):
+    """One recipient of one broadcast; a worker claims it with a lease before sending."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "channel", "chat_id", name="uq_delivery_recipient"),
+        Index("ix_delivery_claim", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id", index=True, ondelete="CASCADE")
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)  # raw id, copied from subscriber to send
+    status: str = Field(default="pending", max_length=16)  # pending|sent|failed|blocked|cancelled
+    due_at: float = 0.0  # unix seconds: not before (schedule, retry backoff)
+    lease_until: float = 0.0  # unix seconds: claimed by ``claim`` until then
+    claim: str | None = Field(default=None, max_length=32)
+    attempts: int = 0
+    error: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

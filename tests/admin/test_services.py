@@ -14,7 +14,7 @@ from coopbot.errors import InputError
 from coopbot.knowledge import KnowledgeBase
 from coopbot.storage.db import make_engine, session_factory
 from coopbot.storage.migrate import upgrade_async
-from coopbot.storage.tables import Assessment, Inquiry
+from coopbot.storage.tables import Assessment, Inquiry, Subscriber
 
 NOW = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam
 
@@ -84,6 +84,9 @@ async def test_dashboard_counts_by_vietnam_day(database_url: str) -> None:
                    outcome={"grade": "Tốt", "total": 80}, created_at=NOW),
         Assessment(channel="web", user_key="b", flow_id="thanh-lap-htx", answers={},
                    outcome={"eligible": False, "unmet": ["x"]}, created_at=NOW),
+        Subscriber(channel="zalo", chat_id="1", user_key="a", province="quang-ngai",
+                   subscribed=True),
+        Subscriber(channel="web", chat_id="2", user_key="b", province=None),
     )  # fmt: skip
     f = await Dashboard(engine).figures(days=7, now=NOW)
     assert [d.day for d in f.days][-1] == date(2026, 11, 24) and len(f.days) == 7
@@ -95,7 +98,7 @@ async def test_dashboard_counts_by_vietnam_day(database_url: str) -> None:
     assert (f.votes_up, f.votes_down, f.disliked_entries) == (1, 1, [("e1", 1, 1)])
     assert f.assessments["tt01-2020"]["Tốt"] == 1
     assert f.assessments["thanh-lap-htx"]["Chưa đủ điều kiện"] == 1
-    assert f.by_province == {}
+    assert f.by_province == {"quang-ngai": 2}
     await engine.dispose()
 
 

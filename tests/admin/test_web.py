@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from coopbot.core import Core
 from coopbot.storage.db import session_factory
-from coopbot.storage.tables import Inquiry
+from coopbot.storage.tables import Inquiry, Subscriber
 from tests.admin.conftest import PASSWORD, Site, csrf_of, start_site, stop_site
 
 CONTRACT = ["/admin/", "/admin/review", "/admin/users", "/admin/export/inquiries.csv"]
@@ -247,3 +247,43 @@ async def test_another_worker_picks_up_an_attached_phrasing(site: Site, shared_c
         assert "ít nhất 05 thành viên" in (await other.ask(BAD))["replies"][0]["text"]
     finally:
         await stop_site(other, runner)
+
+
+async def _subscribe(site: Site, rows: list[tuple[str, str, str | None]]) -> None:
+    async with session_factory(site.engine)() as s:
+        for channel, chat_id, province in rows:
+            s.add(Subscriber(channel=channel, chat_id=chat_id, user_key=chat_id,
+                             province=province, subscribed=True))  # fmt: skip
+        await s.commit()
+
+
+async def test_officer_previews_confirms_and_cancels_an_announcement(site: Site) -> None:
+    await _subscribe(
+        site,
+        [("telegram", "1", "quang-ngai"), ("zalo", "2", "quang-ngai"), ("telegram", "3", "ha-noi")],
+    )
+    async with await site.login("chi") as staff:
+        assert await _status(staff, site.base + "/admin/broadcasts") == 403
+    async with await site.login("binh") as http:
+        csrf = await csrf_of(http, site.base + "/admin/broadcasts")
+        form = {"csrf": csrf, "text": "Hạn nộp tự đánh giá là 15/12.", "province": "Kon Tum"}
+        async with http.post(site.base + "/admin/broadcasts", data=form) as resp:
+            page = await resp.text()
+            draft_url = str(resp.url)
+        assert 'id="recipients">2<' in page and "Zalo: 1 tin chủ động" in page
+        assert "Quảng Ngãi" in page  # Kon Tum merged into Quảng Ngãi
+        broadcast_id = int(draft_url.rsplit("/", 1)[1])
+        async with http.post(
+            f"{draft_url}/send", data={"csrf": csrf, "schedule": "2000-01-01T08:00"}
+        ) as resp:
+            assert "Giờ hẹn không hợp lệ" in await resp.text()
+        async with http.post(f"{draft_url}/send", data={"csrf": csrf}) as resp:
+            assert "Tiến độ" in await resp.text()
+        status = await site.admin.broadcasts.status(broadcast_id)
+        assert (status.total, status.pending) == (2, 2)
+        async with http.post(f"{draft_url}/cancel", data={"csrf": csrf}) as resp:
+            assert "Đã huỷ" in await resp.text()
+        assert (await site.admin.broadcasts.status(broadcast_id)).pending == 0
+        bad = {"csrf": csrf, "text": "x", "province": "Atlantis"}
+        async with http.post(site.base + "/admin/broadcasts", data=bad) as resp:
+            assert "Chưa gửi được" in await resp.text()

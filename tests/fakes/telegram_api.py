@@ -142,6 +142,10 @@ class FakeBotAPI:
         self.webhook_secret: str | None = None
         self.webhook_statuses: list[int] = []
         self.rate_limited = 0
+        self.hold_after: int | None = None  # past this many sent messages, sendMessage waits
+        self.release = asyncio.Event()  # … until this is set
+        self.held = 0
+        self.dropped = 0
         self.replied: set[int] = set()
         self._updates: list[dict[str, Any]] = []
         self._next_update = 1000
@@ -258,6 +262,8 @@ class FakeBotAPI:
             )
         method = request.match_info["method"]
         params = await self._params(request)
+        if method.lower() == "sendmessage" and not await self._through_hold(request):
+            return web.Response(status=499)  # the client went away before we processed it
         self.calls.append((method, params))
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
@@ -277,6 +283,21 @@ class FakeBotAPI:
                 body["parameters"] = {"retry_after": err.retry_after}
             return web.json_response(body, status=err.code)
         return web.json_response({"ok": True, "result": result})
+
+    async def _through_hold(self, request: web.Request) -> bool:
+        """Wait while held; False when the sender disconnected meanwhile (never processed)."""
+        if self.hold_after is None or len(self.sent) < self.hold_after:
+            return True
+        self.held += 1
+        try:
+            await self.release.wait()
+        finally:
+            self.held -= 1
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            self.dropped += 1
+            return False
+        return True
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:

@@ -27,6 +27,7 @@ class FakeZaloAPI:
         self.spent_refresh: set[str] = set()
         self.refreshes = 0
         self.sent: list[dict[str, Any]] = []
+        self.unfollowed: set[str] = set()  # proactive sends to them answer -213
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -99,6 +100,8 @@ class FakeZaloAPI:
         user = recipient.get("user_id") or self._user_of(str(recipient.get("message_id", "")))
         if not user:
             return web.json_response({"error": -230, "message": "User has not interacted"})
+        if "user_id" in recipient and user in self.unfollowed:
+            return web.json_response({"error": -213, "message": "User has not followed OA"})
         self.sent.append(
             {"recipient": recipient, "text": text, "buttons": buttons, "user_id": user}
         )

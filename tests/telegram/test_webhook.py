@@ -23,18 +23,19 @@ async def test_start_registers_webhook_and_vietnamese_commands(bot: Running) -> 
 async def test_a_faq_conversation(bot: Running) -> None:
     fake = bot.fake
     await fake.push(fake.text_update(501, "/start"))
-    await fake.wait_for(2, chat_id=501)
-    intro, privacy = fake.messages_to(501)
+    await fake.wait_for(3, chat_id=501)
+    intro, privacy, offer = fake.messages_to(501)
     assert "Xin chào" in intro.text and intro.parse_mode == "HTML"
     assert {b["callback_data"] for b in intro.buttons()} >= {"flow:start:tt01-2020"}
     assert "ẩn danh" in privacy.text
+    assert [b["callback_data"] for b in offer.buttons()] == ["sub:start"]
     await fake.push(fake.text_update(501, "lap htx can bn nguoi"))
-    await fake.wait_for(3, chat_id=501)
+    await fake.wait_for(4, chat_id=501)
     answer = fake.messages_to(501)[-1]
     assert "05 thành viên" in answer.text and "Nguồn:" in answer.text
     assert (501, "typing") in fake.chat_actions
     await fake.push(fake.text_update(501, "Hôm nay trời có mưa không?"))
-    await fake.wait_for(4, chat_id=501)
+    await fake.wait_for(5, chat_id=501)
     assert "ngoài những gì mình biết" in fake.messages_to(501)[-1].text
 
 
