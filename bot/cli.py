@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,9 @@ def secrets_of(settings: Settings) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; errors become one clear line and a non-zero exit."""
     args = _parser().parse_args(argv)
+    # opt in to python-telegram-bot's coming timedelta durations (retry_after); sender.py
+    # handles both, and without this PTB warns on every 429
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
         settings = load_settings()
     except ValidationError as exc:

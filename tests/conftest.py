@@ -16,6 +16,7 @@ from coopbot.core import Core, build_core
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.storage.inquiries import MemoryInquiryLog
 
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # as `coopbot` does at start (bot/cli.py)
 PG_ADMIN = os.environ.get("COOPBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 EVAL = Path(__file__).resolve().parent.parent / "bench" / "eval"
 

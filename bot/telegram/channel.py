@@ -18,7 +18,8 @@ from telegram.request import HTTPXRequest
 
 from bot.serial import KeyedSerialRunner
 from bot.telegram.convert import CHANNEL, CallbackData, Inbound, inbound
-from bot.telegram.sender import Pacer, TelegramSender
+from bot.telegram.pacer import Pacer
+from bot.telegram.sender import TelegramSender
 from coopbot.broadcast.compose import PREFIX as COMPOSE_PREFIX
 from coopbot.broadcast.compose import Composer
 from coopbot.config import Settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.telegram.convert import CHANNEL, CallbackData, outbound
+from bot.telegram.pacer import Pacer
 from coopbot.messages import Reply
 from coopbot.storage.channel_state import ContactStore
 
@@ -27,59 +27,6 @@ class Sent(enum.Enum):
     BLOCKED = "blocked"
     FAILED = "failed"
     RETRY = "retry"  # flood control or the network outlasted every attempt: try later
-
-
-class Pacer:
-    """Token bucket for the bot's overall rate, plus spacing per chat for bulk and group sends.
-
-    Interactive sends may use the whole bucket; bulk sends leave ``reserve`` tokens to them, so a
-    broadcast never delays a reply. A 429 pauses everything for its ``retry_after``.
-    """
-
-    def __init__(
-        self,
-        per_second: float = 30.0,
-        reserve: float = 5.0,
-        chat_interval: float = 1.0,
-        group_interval: float = 3.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate, self.reserve = per_second, reserve
-        self.chat_interval, self.group_interval = chat_interval, group_interval
-        self.clock = clock
-        self.tokens = per_second
-        self.updated = clock()
-        self.paused_until = 0.0
-        self.last_sent: dict[int, float] = {}
-        self.lock = asyncio.Lock()
-
-    def pause(self, seconds: float) -> None:
-        """Stop all sends for ``seconds`` (Telegram said so)."""
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-        # resume at the steady rate: no refill during the pause, no burst after it
-        self.tokens, self.updated = 0.0, self.paused_until
-
-    async def acquire(self, chat_id: int, bulk: bool = False) -> None:
-        """Wait for a slot to send to ``chat_id``."""
-        floor = self.reserve if bulk else 0.0
-        interval = self.group_interval if chat_id < 0 else (self.chat_interval if bulk else 0.0)
-        while True:
-            async with self.lock:
-                now = self.clock()
-                self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                wait = max(
-                    self.paused_until - now,
-                    self.last_sent.get(chat_id, -1e9) + interval - now,
-                    (1 + floor - self.tokens) / self.rate if self.tokens < 1 + floor else 0,
-                )
-                if wait <= 0:
-                    self.tokens -= 1
-                    self.last_sent[chat_id] = now
-                    if len(self.last_sent) > 100_000:
-                        self.last_sent.clear()
-                    return
-            await asyncio.sleep(min(wait, 5.0))
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -120,11 +67,11 @@ class TelegramSender:
         """One sendMessage with retries for flood control and network errors."""
         delay = 0.5
         for attempt in range(1, self.max_attempts + 1):
-            await self.pacer.acquire(chat_id, bulk)
             try:
-                await self.bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
+                async with self.pacer.slot(chat_id, bulk):
+                    await self.bot.send_message(
+                        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+                    )
                 return Sent.SENT
             except RetryAfter as exc:
                 self.pacer.pause(retry_seconds(exc))

@@ -17,7 +17,8 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.telegram.broadcast import TelegramBroadcastSender
-from bot.telegram.sender import Pacer, TelegramSender
+from bot.telegram.pacer import Pacer
+from bot.telegram.sender import TelegramSender
 from coopbot.broadcast import AudienceFilter, Broadcasts, DeliveryQueue, DeliveryWorker
 from coopbot.storage.channel_state import SqlContactStore
 from coopbot.storage.db import make_engine
@@ -46,7 +47,7 @@ class Worker:
         self.engine = make_engine(url)
         self.bot = Bot(TOKEN, base_url=fake.base_url, request=HTTPXRequest(connection_pool_size=32))
         contacts = SqlContactStore(self.engine)
-        sender = TelegramSender(self.bot, contacts, Pacer(per_second=rate, reserve=2))
+        sender = TelegramSender(self.bot, contacts, Pacer(per_second=rate))
         senders = {"telegram": TelegramBroadcastSender(sender)}
         queue = DeliveryQueue(self.engine, lease=10)
         self.worker = DeliveryWorker(queue, senders, contacts, "-- cuối", poll=0.1)  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ from telegram.request import HTTPXRequest
 
 from bot.chunks import split_text
 from bot.telegram.convert import CallbackData, keyboard
-from bot.telegram.sender import Pacer, Sent, TelegramSender
+from bot.telegram.pacer import Pacer
+from bot.telegram.sender import Sent, TelegramSender
 from coopbot.messages import Button, Reply
 from coopbot.storage.channel_state import MemoryContactStore
 from tests.fakes.telegram_api import ApiError, FakeBotAPI, parse_html
@@ -86,14 +87,57 @@ async def test_blocked_chat_is_reported(sender: TelegramSender, fake_api: FakeBo
     assert await sender.contacts.is_active("telegram", "77") is False
 
 
-async def test_pacer_keeps_a_reserve_for_interactive_replies() -> None:
+async def test_pacer_lets_an_interactive_reply_go_before_waiting_bulk_sends() -> None:
     now = [0.0]
-    pacer = Pacer(per_second=10, reserve=5, clock=lambda: now[0])
-    for i in range(5):
+    pacer = Pacer(per_second=3, clock=lambda: now[0], jitter=0.0)
+    for i in range(3):
         await pacer.acquire(i, bulk=True)
-    waiter = asyncio.create_task(pacer.acquire(99, bulk=True))
+    bulk = asyncio.create_task(pacer.acquire(50, bulk=True))
+    reply = asyncio.create_task(pacer.acquire(60))
     await asyncio.sleep(0.05)
-    assert not waiter.done()  # bulk stops at the reserve
-    await asyncio.wait_for(pacer.acquire(100), 1)  # an interactive reply still goes
-    now[0] += 1.0
-    await asyncio.wait_for(waiter, 6)
+    assert not bulk.done() and not reply.done()  # the window is full for everyone
+    now[0] += 1.0  # one second on: exactly 3 slots free again
+    await asyncio.wait_for(reply, 2)
+    await asyncio.wait_for(bulk, 2)
+    assert pacer.last_sent[60] <= pacer.last_sent[50]
+
+
+async def test_pacer_never_exceeds_the_sliding_window() -> None:
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:  # virtual time: the pacer's waits move the clock
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    pacer = Pacer(per_second=5, clock=lambda: now[0], jitter=0.0, sleep=sleep)
+    times: list[float] = []
+    for i in range(23):
+        await pacer.acquire(i, bulk=i % 2 == 0)
+        times.append(now[0])
+    for i in range(len(times) - 5):
+        assert times[i + 5] - times[i] >= 1.0  # any 6 consecutive sends span a full second
+    assert times[-1] <= 4.0 + 1e-9  # and it keeps up with the limit: 23 sends in 4 s
+
+
+async def test_a_429_pauses_every_send() -> None:
+    now = [0.0]
+    pacer = Pacer(per_second=30, clock=lambda: now[0])
+    pacer.pause(2.0)
+    task = asyncio.create_task(pacer.acquire(1))
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    now[0] += 2.0
+    await asyncio.wait_for(task, 2)
+
+
+async def test_a_slot_counts_from_when_its_response_came_back() -> None:
+    now = [0.0]
+    pacer = Pacer(per_second=1, clock=lambda: now[0], jitter=0.0)
+    async with pacer.slot(1):
+        now[0] += 0.8  # the request was slow to go out and to come back
+    task = asyncio.create_task(pacer.acquire(2))
+    now[0] = 1.5  # a second after the send was allowed, but not after its response
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    now[0] = 1.8
+    await asyncio.wait_for(task, 2)
