@@ -15,7 +15,7 @@ OUTCOMES = {
 
 
 class TelegramBroadcastSender:
-    """Bulk sends through the channel's own pacer, so interactive replies keep their reserve."""
+    """Bulk sends through the channel's own pacer, so interactive replies go first."""
 
     channel = "telegram"
 

@@ -31,9 +31,10 @@ class Pacer:
     """At most ``per_second`` sends in any window of ``1 + JITTER`` seconds.
 
     Interactive sends go first: while one waits for a free slot, bulk sends (broadcasts) hold
-    back, so a broadcast at full speed delays a reply by one slot at most. Bulk sends to one
-    chat are spaced by ``chat_interval``, any sends to a group by ``group_interval``. A 429
-    pauses everything for its ``retry_after``.
+    back; and bulk sends are spread evenly over the window instead of leaving in bursts, so a
+    broadcast at full speed delays a reply by about one slot (1/30 s), not until the next
+    burst. Bulk sends to one chat are spaced by ``chat_interval``, any sends to a group by
+    ``group_interval``. A 429 pauses everything for its ``retry_after``.
     """
 
     def __init__(
@@ -53,6 +54,8 @@ class Pacer:
         self.paused_until = 0.0
         self.last_sent: dict[int, float] = {}
         self.urgent = 0  # interactive sends waiting for a slot
+        self.bulk_spacing = self.window / self.limit
+        self.last_bulk = -1e9
         self.lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
@@ -90,8 +93,12 @@ class Pacer:
                     now = self.clock()
                     slot = self._slot_wait(now)
                     chat = self.last_sent.get(chat_id, -1e9) + interval - now
+                    if bulk:
+                        chat = max(chat, self.last_bulk + self.bulk_spacing - now)
                     yield_to_urgent = bulk and self.urgent > 0
                     if slot <= 0 and chat <= 0 and not yield_to_urgent:
+                        if bulk:
+                            self.last_bulk = now
                         return self._take(chat_id, now, in_flight)
                     if not bulk and slot > 0 and not waiting:
                         waiting, self.urgent = True, self.urgent + 1

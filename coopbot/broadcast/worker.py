@@ -1,8 +1,8 @@
 """The delivery worker: claims due deliveries, sends them through each channel's ``Sender``.
 
 Run by ``coopbot serve`` as one owned task; several processes may run one each. Pacing is the
-sender's job (Telegram: the bot's shared pacer, in bulk mode so interactive replies keep a
-reserve); the worker keeps up to ``concurrency`` sends in flight and renews its leases.
+sender's job (Telegram: the bot's shared pacer, in bulk mode so interactive replies go
+first); the worker keeps up to ``concurrency`` sends in flight and renews its leases.
 """
 
 from __future__ import annotations
