@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 
@@ -91,7 +92,7 @@ async def test_pacer_lets_an_interactive_reply_go_before_waiting_bulk_sends() ->
     now = [0.0]
     pacer = Pacer(per_second=3, clock=lambda: now[0], jitter=0.0)
     for i in range(3):
-        await pacer.acquire(i, bulk=True)
+        await pacer.acquire(i)
     bulk = asyncio.create_task(pacer.acquire(50, bulk=True))
     reply = asyncio.create_task(pacer.acquire(60))
     await asyncio.sleep(0.05)
@@ -112,11 +113,28 @@ async def test_pacer_never_exceeds_the_sliding_window() -> None:
     pacer = Pacer(per_second=5, clock=lambda: now[0], jitter=0.0, sleep=sleep)
     times: list[float] = []
     for i in range(23):
-        await pacer.acquire(i, bulk=i % 2 == 0)
+        await pacer.acquire(i)
         times.append(now[0])
     for i in range(len(times) - 5):
         assert times[i + 5] - times[i] >= 1.0  # any 6 consecutive sends span a full second
     assert times[-1] <= 4.0 + 1e-9  # and it keeps up with the limit: 23 sends in 4 s
+
+
+async def test_bulk_sends_are_spread_over_the_window_not_sent_in_bursts() -> None:
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    pacer = Pacer(per_second=5, clock=lambda: now[0], jitter=0.0, sleep=sleep)
+    times = []
+    for i in range(4):  # 4 of the 5 slots a second
+        await pacer.acquire(i, bulk=True)
+        times.append(now[0])
+    assert all(b - a >= 0.2 - 1e-9 for a, b in itertools.pairwise(times))
+    await pacer.acquire(99)  # an interactive reply is not held to that spacing
+    assert now[0] == times[-1]
 
 
 async def test_a_429_pauses_every_send() -> None:
