@@ -18,6 +18,8 @@ from coopbot.core import Core, build_core
 from coopbot.errors import CoopbotError, InputError
 from coopbot.knowledge import check_knowledge
 
+ACCESS_LOG = '"%r" %s %b %Tfs'  # no client address: it is personal data
+
 
 def _parser() -> argparse.ArgumentParser:
     """All sub-commands."""
@@ -153,7 +155,14 @@ def _serve(settings: Settings) -> int:
 
     from bot.server import make_app
 
-    web.run_app(make_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        make_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        reuse_port=settings.reuse_port or None,
+        access_log_format=ACCESS_LOG,
+    )
     return 0
 
 
@@ -180,16 +189,26 @@ def secrets_of(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if hasattr(v, "get_secret_value")]
 
 
+def config_errors(exc: ValidationError) -> list[str]:
+    """One ``VARIABLE: reason`` line per bad value (values are not echoed: some are secrets)."""
+    lines = []
+    for err in exc.errors():
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        where = ".".join(map(str, err["loc"]))
+        lines.append(f"{where}: {reason}" if where else reason)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; errors become one clear line and a non-zero exit."""
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except ValidationError as exc:
-        for err in exc.errors():
-            print(f"configuration: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        for line in config_errors(exc):
+            print(f"configuration: {line}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, secrets_of(settings))
+    configure_logging(settings.log_level, secrets_of(settings), settings.log_format)
     try:
         if args.command == "ask":
             return _ask(settings, args)

@@ -9,7 +9,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels import mount
+from bot.jobs import retention_job
+from bot.metrics import ErrorCounter, Metrics
 from bot.web.chat_api import add_routes
+from bot.web.ops import add_ops_routes
 from coopbot.config import Settings
 from coopbot.core import Core, build_core
 from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
@@ -30,6 +33,7 @@ async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
     engine = make_engine(settings.database_url)
     inquiries = SqlInquiryLog(engine)
     core = build_core(settings, inquiries, SqlDialogStore(engine), SqlAssessmentLog(engine))
+    core.erasables.append(SqlContactStore(engine))  # raw chat ids go on /xoadulieu too
     await inquiries.start()
     return core, engine
 
@@ -38,7 +42,13 @@ async def make_app(settings: Settings) -> web.Application:
     """The aiohttp application with every configured channel, ready to serve."""
     core, engine = await open_core(settings)
     app = web.Application(client_max_size=1024 * 1024)
+    metrics = Metrics()
+    core.observer = metrics
     add_routes(app, core)
+    add_ops_routes(app, engine, metrics)
+    app.cleanup_ctx.append(retention_job(engine, settings.retention_days))
+    errors = ErrorCounter(metrics)
+    logging.getLogger().addHandler(errors)
     if settings.telegram_bot_token is not None:
         from bot.telegram.channel import WEBHOOK_PATH as TELEGRAM_PATH
         from bot.telegram.channel import TelegramChannel
@@ -58,6 +68,7 @@ async def make_app(settings: Settings) -> web.Application:
         app[ZALO_KEY] = zalo
 
     async def close(_app: web.Application) -> None:
+        logging.getLogger().removeHandler(errors)
         await core.inquiries.close()
         await engine.dispose()
 

@@ -9,13 +9,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from coopbot.config import Settings
 from coopbot.dialog import Outcome, Router
 from coopbot.dialog.flows.engine import FlowState
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.messages import IncomingMessage, Reply, UserKey
+from coopbot.observe import NullObserver, Observer
+from coopbot.privacy import Erasable
 from coopbot.retrieval import Retriever
 from coopbot.storage.dialogs import (
     AssessmentLog,
@@ -28,6 +30,7 @@ from coopbot.storage.dialogs import (
 from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
 
 log = logging.getLogger(__name__)
+STATE_ATTEMPTS = 5  # compare-and-set retries when another process wrote the state meanwhile
 
 
 def pseudonym(user: UserKey, key: bytes) -> str:
@@ -47,35 +50,66 @@ class Core:
     pseudonym_key: bytes = b"coopbot-dev"
     flow_ttl: float = 24 * 3600.0
     clock: Callable[[], float] = time.time
+    observer: Observer = field(default_factory=NullObserver)
+    erasables: list[Erasable] = field(default_factory=list)  # contacts, subscribers, ...
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Replies for one incoming message; never raises. One user's messages run in order."""
+        started = time.perf_counter()
         key = pseudonym(msg.user, self.pseudonym_key)
         ref = secrets.token_hex(6)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
-            async with lock:
+            async with lock, self.dialogs.locked(key):  # in order per user, across processes
                 outcome = await self._handle(msg, key, ref)
+            if outcome.result is not None:
+                await self._record_assessment(msg, key, outcome)
         except Exception:  # the reply path must survive any bug: log it, apologise
             log.exception("handling failed for a %s message", msg.user.channel)
+            self.observer.failed("core")
             return [Reply(self.kb.messages("error"))]
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(key, None)
-        if outcome.feedback is not None:
+        if outcome.erase:
+            outcome = await self._erase(msg.user, outcome)
+        elif outcome.feedback is not None:
             await self._vote(key, *outcome.feedback)
         else:
             await self._log(msg, key, outcome, ref)
+        elapsed = time.perf_counter() - started
+        self.observer.handled(
+            msg.user.channel, outcome.kind, outcome.confident, outcome.score, elapsed
+        )
         return list(outcome.replies)
+
+    async def erase_user(self, user: UserKey) -> int:
+        """Delete everything stored about ``user`` in every store; rows removed."""
+        key = pseudonym(user, self.pseudonym_key)
+        stores: list[Erasable] = [self.inquiries, self.dialogs, self.assessments, *self.erasables]
+        removed = 0
+        for store in stores:
+            removed += await store.erase_user(user, key)
+        return removed
+
+    async def _erase(self, user: UserKey, outcome: Outcome) -> Outcome:
+        """Erase on the user's confirmed request; the request itself is not logged."""
+        try:
+            await self.erase_user(user)
+        except Exception:  # report it to the user; staff see the log
+            log.exception("erasing a %s user's data failed", user.channel)
+            self.observer.failed("erase")
+            return replace(outcome, replies=(Reply(self.kb.messages("erase_failed")),))
+        return outcome
 
     def answer(self, text: str) -> Outcome:
         """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
         return self.router.route(IncomingMessage(UserKey("cli", "ask"), text=text))
 
     async def _handle(self, msg: IncomingMessage, key: str, ref: str) -> Outcome:
-        """Load state, route, store state; retry once if another process wrote meanwhile."""
-        for attempt in (1, 2):
+        """Load state, route, store state; retry if another process wrote meanwhile."""
+        for attempt in range(1, STATE_ATTEMPTS + 1):
             try:
                 stored = await self.dialogs.get(key)
             except Exception:  # storage down: still answer questions, just without flow state
@@ -90,23 +124,24 @@ class Core:
             try:
                 await self._save(key, stored.version if stored else None, outcome, expired)
             except StateConflict:
-                if attempt == 2:
+                if attempt == STATE_ATTEMPTS:
                     raise
+                await asyncio.sleep(0.005 * attempt)
                 continue
             if expired is not None:
                 outcome = self._with_expiry_note(outcome, expired)
-            if outcome.result is not None:
-                await self.assessments.record(
-                    AssessmentRecord(
-                        msg.user.channel,
-                        key,
-                        outcome.result.flow.id,
-                        outcome.result.answers,
-                        outcome.result.to_json(),
-                    )
-                )
             return outcome
         raise AssertionError("unreachable")
+
+    async def _record_assessment(self, msg: IncomingMessage, key: str, outcome: Outcome) -> None:
+        """Store a finished questionnaire (outside the per-user database lock)."""
+        assert outcome.result is not None
+        result = outcome.result
+        await self.assessments.record(
+            AssessmentRecord(
+                msg.user.channel, key, result.flow.id, result.answers, result.to_json()
+            )
+        )
 
     async def _save(
         self, key: str, version: int | None, outcome: Outcome, expired: FlowState | None
@@ -174,7 +209,12 @@ def build_core(
 ) -> Core:
     """Load knowledge, build retriever and router; the caller owns the stores it passes."""
     kb = load_knowledge(settings.knowledge_dir)
-    router = Router(kb, Retriever(kb), max_chars=settings.max_message_chars)
+    router = Router(
+        kb,
+        Retriever(kb),
+        max_chars=settings.max_message_chars,
+        retention_days=settings.retention_days,
+    )
     key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else b""
     return Core(
         kb,

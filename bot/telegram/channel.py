@@ -158,7 +158,8 @@ class TelegramChannel:
             await self.contacts.set_active(CHANNEL, str(item.chat_id), True)
             self._known_active.add(item.chat_id)
         for reply in await self.core.handle(item.message):
-            await self.sender.send(item.chat_id, reply)
+            sent = await self.sender.send(item.chat_id, reply)
+            self.core.observer.sent(CHANNEL, sent.value)
 
     def _background(self, coro: Any) -> None:
         """Fire a best-effort call in an owned task (cancelled on stop, errors logged)."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Contact, ProcessedUpdate
 
@@ -65,6 +68,10 @@ class ContactStore(ABC):
     async def is_active(self, channel: str, chat_id: str) -> bool | None:
         """None when unknown."""
 
+    @abstractmethod
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Forget the user's raw chat id; rows removed."""
+
 
 class MemoryContactStore(ContactStore):
     """In-memory twin."""
@@ -79,6 +86,10 @@ class MemoryContactStore(ContactStore):
     async def is_active(self, channel: str, chat_id: str) -> bool | None:
         """Get."""
         return self.rows.get((channel, chat_id))
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Drop the row."""
+        return int(self.rows.pop((user.channel, user.user_id), None) is not None)
 
 
 class SqlContactStore(ContactStore):
@@ -110,3 +121,14 @@ class SqlContactStore(ContactStore):
         async with self._sessions() as s:
             row = await s.get(Contact, (channel, chat_id))
             return row.active if row else None
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE the row."""
+        async with self._sessions() as s:
+            result = await s.exec(
+                delete(Contact).where(
+                    col(Contact.channel) == user.channel, col(Contact.chat_id) == user.user_id
+                )
+            )
+            await s.commit()
+            return int(result.rowcount or 0)

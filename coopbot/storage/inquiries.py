@@ -9,10 +9,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Inquiry
 
@@ -51,6 +52,10 @@ class InquiryLog(ABC):
     async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
         """Store 👍 (+1) or 👎 (-1) on the user's own inquiry ``ref``; False if not found."""
 
+    @abstractmethod
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Delete every inquiry of the pseudonymous user; rows removed."""
+
     async def start(self) -> None:  # noqa: B027 (optional hook; most logs need no start)
         """Start background work, if any."""
 
@@ -79,6 +84,12 @@ class MemoryInquiryLog(InquiryLog):
                 self.items[i] = replace(item, feedback=vote)
                 return True
         return False
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Drop the user's records."""
+        before = len(self.items)
+        self.items = [i for i in self.items if i.user_key != user_key]
+        return before - len(self.items)
 
 
 class SqlInquiryLog(InquiryLog):
@@ -122,9 +133,7 @@ class SqlInquiryLog(InquiryLog):
 
     async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
         """UPDATE the user's own row (after what is queued has been written)."""
-        if self._task is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.join(), 2)
+        await self._drain(2)
         async with self._sessions() as session:
             result = await session.exec(
                 update(Inquiry)
@@ -133,6 +142,20 @@ class SqlInquiryLog(InquiryLog):
             )
             await session.commit()
             return bool(result.rowcount == 1)
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE the user's rows, after what is queued has been written."""
+        await self._drain(5)
+        async with self._sessions() as session:
+            result = await session.exec(delete(Inquiry).where(col(Inquiry.user_key) == user_key))
+            await session.commit()
+            return int(result.rowcount or 0)
+
+    async def _drain(self, seconds: float) -> None:
+        """Wait (bounded) until queued records are in the database."""
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), seconds)
 
     async def close(self) -> None:
         """Write what is queued, then stop the writer."""
