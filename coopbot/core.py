@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import random
 import secrets
 import time
 from collections.abc import Callable
@@ -126,7 +127,7 @@ class Core:
             except StateConflict:
                 if attempt == STATE_ATTEMPTS:
                     raise
-                await asyncio.sleep(0.005 * attempt)
+                await asyncio.sleep(random.uniform(0, 0.01 * attempt))  # desynchronise writers
                 continue
             if expired is not None:
                 outcome = self._with_expiry_note(outcome, expired)
