@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from bot.evaluate import evaluate, read_jsonl, summary
 from bot.logs import configure as configure_logging
+from bot.ops_cli import add_commands as add_ops_commands
+from bot.ops_cli import db_command, stats
 from coopbot.config import Settings, load_settings
 from coopbot.core import Core, build_core
 from coopbot.errors import CoopbotError, InputError
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations to COOPBOT_DATABASE_URL")
+    add_ops_commands(sub, db)
     return p
 
 
@@ -174,15 +177,6 @@ def _chat(settings: Settings) -> int:
     return 0
 
 
-def _db_upgrade(settings: Settings) -> int:
-    """``coopbot db upgrade``."""
-    from coopbot.storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    print("database is up to date")
-    return 0
-
-
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value in the settings, for log redaction."""
     values = [getattr(settings, name) for name in type(settings).model_fields]
@@ -222,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "chat":
             return _chat(settings)
-        return _db_upgrade(settings)
+        if args.command == "stats":
+            return stats(settings, args)
+        return db_command(settings, args)
     except CoopbotError as exc:
         print(f"coopbot: {exc}", file=sys.stderr)
         return 1
