@@ -33,6 +33,7 @@ BASE_COMMANDS = [
     ("menu", "Các bài kiểm tra, tự đánh giá"),
     ("huy", "Dừng bài đang làm"),
     ("quaylai", "Sửa câu trả lời trước"),
+    ("xoadulieu", "Xoá dữ liệu của bạn"),
 ]
 
 

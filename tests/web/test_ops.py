@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -74,3 +75,39 @@ def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
     one, two = Metrics(), Metrics()
     one.handled("web", "faq", True, 0.9, 0.01)
     assert b'kind="faq"' in one.exposition() and b'kind="faq"' not in two.exposition()
+
+
+async def test_retention_job_runs_in_the_server_and_stops_with_it(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from bot.jobs import retention_job
+    from coopbot.storage.migrate import upgrade_async
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
+    await upgrade_async(url)
+    engine = make_engine(url)
+    old = datetime.now(UTC) - timedelta(days=10)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO inquiry (created_at, channel, user_key, kind, text, confident)"
+                " VALUES (:t, 'web', 'u', 'faq', 'raw words', 1)"
+            ),
+            {"t": old},
+        )
+    app = web.Application()
+    app.cleanup_ctx.append(retention_job(engine, days=1, interval=3600, delay=0))
+    runner, _ = await _serve(app)
+    try:
+        for _ in range(200):
+            async with engine.connect() as conn:
+                left = (await conn.execute(text("SELECT text FROM inquiry"))).scalar_one()
+            if left is None:
+                break
+            await asyncio.sleep(0.02)
+        assert left is None
+    finally:
+        await runner.cleanup()
+        await engine.dispose()
