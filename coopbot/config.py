@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     """Every knob coopbot reads; all optional for the embedded default."""
 
     model_config = SettingsConfigDict(
-        env_prefix="", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        env_ignore_empty=True,  # VAR= (as compose files write unset values) means unset
     )
 
     database_url: str = Field("sqlite+aiosqlite:///./coopbot.db", alias="COOPBOT_DATABASE_URL")
