@@ -62,8 +62,8 @@ class Core:
         ref = secrets.token_hex(6)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
-            async with lock, self.dialogs.locked(key):  # in order per user, across processes
-                outcome = await self._handle(msg, key, ref)
+            async with lock:  # in order per user in this process
+                outcome = await self._locked_handle(msg, key, ref)
             if outcome.result is not None:
                 await self._record_assessment(msg, key, outcome)
         except Exception:  # the reply path must survive any bug: log it, apologise
@@ -108,8 +108,23 @@ class Core:
         """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
         return self.router.route(IncomingMessage(UserKey("cli", "ask"), text=text))
 
-    async def _handle(self, msg: IncomingMessage, key: str, ref: str) -> Outcome:
-        """Load state, route, store state; retry if another process wrote meanwhile."""
+    async def _locked_handle(self, msg: IncomingMessage, key: str, ref: str) -> Outcome:
+        """Handle under the store's cross-process lock, except a message that reads no state and
+        writes none (most questions): that one is already consistent without it."""
+        if self.dialogs.cross_process_lock:
+            outcome = await self._handle(msg, key, ref, read_only=True)
+            if outcome is not None:
+                return outcome
+        async with self.dialogs.locked(key):
+            outcome = await self._handle(msg, key, ref)
+        assert outcome is not None
+        return outcome
+
+    async def _handle(
+        self, msg: IncomingMessage, key: str, ref: str, read_only: bool = False
+    ) -> Outcome | None:
+        """Load state, route, store state; retry if another process wrote meanwhile.
+        ``read_only``: None instead of touching a stored state (the caller then locks)."""
         for attempt in range(1, STATE_ATTEMPTS + 1):
             try:
                 stored = await self.dialogs.get(key)
@@ -122,6 +137,8 @@ class Core:
             if state is not None and now - state.updated > self.flow_ttl:
                 expired, state = state, None
             outcome = self.router.route(msg, state, now, ref)
+            if read_only and (stored is not None or outcome.state_changed):
+                return None
             try:
                 await self._save(key, stored.version if stored else None, outcome, expired)
             except StateConflict:

@@ -48,6 +48,8 @@ class Stored:
 class DialogStore(ABC):
     """Per-user questionnaire state."""
 
+    cross_process_lock = False  # True when ``locked`` really locks (the core then uses it)
+
     @abstractmethod
     async def get(self, user_key: str) -> Stored | None:
         """The state, or None."""
@@ -106,6 +108,7 @@ class SqlDialogStore(DialogStore):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
+        self.cross_process_lock = engine.dialect.name == "postgresql"
         self._conn: ContextVar[AsyncConnection | None] = ContextVar(
             f"dialog-lock-{id(self)}", default=None
         )
@@ -122,7 +125,7 @@ class SqlDialogStore(DialogStore):
     @asynccontextmanager
     async def locked(self, user_key: str) -> AsyncIterator[None]:
         """PostgreSQL: an advisory transaction lock on the user for the block's duration."""
-        conn = await self._acquire(user_key) if self._engine.dialect.name == "postgresql" else None
+        conn = await self._acquire(user_key) if self.cross_process_lock else None
         if conn is None:
             yield
             return
@@ -149,10 +152,17 @@ class SqlDialogStore(DialogStore):
         return conn
 
     async def get(self, user_key: str) -> Stored | None:
-        """The state, or None."""
-        async with self._session() as s:
-            row = await s.get(DialogState, user_key)
-            return Stored(dict(row.data), row.version) if row else None
+        """The state, or None (a plain SELECT: this runs for every message)."""
+        query = select(col(DialogState.data), col(DialogState.version)).where(
+            col(DialogState.user_key) == user_key
+        )
+        held = self._conn.get()
+        if held is not None:
+            row = (await held.execute(query)).first()
+        else:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(query)).first()
+        return Stored(dict(row[0]), int(row[1])) if row else None
 
     async def put(self, user_key: str, data: dict[str, Any], version: int | None) -> None:
         """Insert when new, else update only if nobody wrote in between."""

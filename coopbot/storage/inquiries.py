@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
@@ -100,6 +100,7 @@ class SqlInquiryLog(InquiryLog):
     """
 
     def __init__(self, engine: AsyncEngine, wait: float = 0.5, batch: int = 200) -> None:
+        self._engine = engine
         self._sessions = session_factory(engine)
         self._queue: asyncio.Queue[tuple[InquiryRecord, asyncio.Future[None]]] = asyncio.Queue(
             maxsize=10_000
@@ -181,9 +182,8 @@ class SqlInquiryLog(InquiryLog):
         delay = 0.1
         while True:
             try:
-                async with self._sessions() as session:
-                    session.add_all([_row(item) for item, _ in batch])
-                    await session.commit()
+                async with self._engine.begin() as conn:  # one executemany, no ORM unit of work
+                    await conn.execute(insert(Inquiry), [_values(item) for item, _ in batch])
                 break
             except Exception:  # any driver error: keep the records, retry, log once per try
                 log.exception("could not store %d inquiries; retrying in %.1fs", len(batch), delay)
@@ -195,21 +195,21 @@ class SqlInquiryLog(InquiryLog):
                 done.set_result(None)
 
 
-def _row(item: InquiryRecord) -> Inquiry:
-    """Record → table row (texts bounded to the column size)."""
-    return Inquiry(
-        created_at=item.created_at,
-        channel=item.channel,
-        user_key=item.user_key,
-        kind=item.kind,
-        text=item.text[:4000] if item.text else item.text,
-        normalized=item.normalized[:4000] if item.normalized else item.normalized,
-        entry_id=item.entry_id,
-        score=item.score,
-        confident=item.confident,
-        ref=item.ref,
-        feedback=item.feedback,
-    )
+def _values(item: InquiryRecord) -> dict[str, object]:
+    """Record → column values (texts bounded to the column size)."""
+    return {
+        "created_at": item.created_at,
+        "channel": item.channel,
+        "user_key": item.user_key,
+        "kind": item.kind,
+        "text": item.text[:4000] if item.text else item.text,
+        "normalized": item.normalized[:4000] if item.normalized else item.normalized,
+        "entry_id": item.entry_id,
+        "score": item.score,
+        "confident": item.confident,
+        "ref": item.ref,
+        "feedback": item.feedback,
+    }
 
 
 def _record(row: Inquiry) -> InquiryRecord:

@@ -1,0 +1,215 @@
+"""Load on ``POST /api/chat``: msgs/s, p50/p99, RSS per worker, and lost inquiries after kill -9.
+
+Workers are real ``coopbot serve`` processes (two share one port with SO_REUSEPORT); this
+process is the client (aiohttp, fixed concurrency), with logging on in the workers.
+Usage: python bench/load.py [--db sqlite|postgres] [--workers 1|2] [--seconds 10] [-c 32] [--kill]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+QUESTIONS = [
+    "lap htx can bn nguoi",
+    "vốn góp tối đa bao nhiêu",
+    "htx có con dấu không",
+    "hồ sơ đăng ký htx gồm gì",
+    "thời tiết hôm nay thế nào",
+    "thoi han gop von",
+]
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def make_database(kind: str, tmp: Path) -> tuple[str, str | None]:
+    """A fresh database URL (and the PostgreSQL database name to drop)."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'load.db'}", None
+    name = f"coopbot_load_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    return f"postgresql://postgres@127.0.0.1:5432/{name}", name
+
+
+async def count_inquiries(url: str) -> int:
+    """Rows in the inquiry table (after the workers are gone)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            return int(conn.execute("SELECT count(*) FROM inquiry").fetchone()[0])
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM inquiry"))
+    finally:
+        await conn.close()
+
+
+def start_workers(url: str, port: int, n: int, log: Path) -> list[subprocess.Popen[bytes]]:
+    """Migrate once, then start ``n`` workers on one port (SO_REUSEPORT when n > 1)."""
+    env = {**os.environ, "COOPBOT_DATABASE_URL": url, "COOPBOT_PORT": str(port)}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    env.update(
+        COOPBOT_AUTO_MIGRATE="false",
+        COOPBOT_REUSE_PORT="true" if n > 1 else "false",
+        COOPBOT_LOG_LEVEL="INFO",
+        COOPBOT_PSEUDONYM_KEY="bench-key-0123456789",
+    )
+    out = log.open("ab")
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"], env=env, cwd=ROOT, stdout=out, stderr=out
+        )
+        for _ in range(n)
+    ]
+
+
+async def wait_ready(base: str, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Until /readyz answers (every worker has to be up: wait a little longer for the rest)."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError("a worker exited")
+            try:
+                async with http.get(f"{base}/readyz") as resp:
+                    if resp.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    await asyncio.sleep(2.0 if len(procs) > 1 else 0.2)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def drive(base: str, seconds: float, concurrency: int, stop: asyncio.Event) -> list[float]:
+    """Post questions from ``concurrency`` clients until time is up; latencies of 200 replies."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+
+    async def client(i: int, http: aiohttp.ClientSession) -> None:
+        n = 0
+        while time.perf_counter() < deadline and not stop.is_set():
+            body = {"user_id": f"c{i}-u{n % 20}", "text": QUESTIONS[(i + n) % len(QUESTIONS)]}
+            n += 1
+            started = time.perf_counter()
+            try:
+                async with http.post(f"{base}/api/chat", json=body) as resp:
+                    await resp.read()
+                    if resp.status == 200:
+                        latencies.append(time.perf_counter() - started)
+            except (TimeoutError, aiohttp.ClientError):
+                if stop.is_set():
+                    return
+                await asyncio.sleep(0.01)
+
+    async with aiohttp.ClientSession(connector=connector) as http:
+        await asyncio.gather(*(client(i, http) for i in range(concurrency)))
+    return latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile in milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+async def run(args: argparse.Namespace) -> None:
+    """One configuration: warm up, measure, report; optionally kill -9 under load."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url, pg_name = await make_database(args.db, Path(tmp))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        procs = start_workers(url, port, args.workers, Path(tmp) / "serve.log")
+        try:
+            await wait_ready(base, procs)
+            warm = await drive(base, 2.0, args.concurrency, asyncio.Event())  # warm-up
+            stop = asyncio.Event()
+            started = time.perf_counter()
+            if args.kill:
+                task = asyncio.create_task(drive(base, args.seconds * 2, args.concurrency, stop))
+                await asyncio.sleep(args.seconds)
+                before = await count_inquiries(url)
+                for p in procs:
+                    os.kill(p.pid, signal.SIGKILL)
+                stop.set()
+                lat = await task
+                for p in procs:
+                    p.wait()
+                rows = await count_inquiries(url)
+                acked = len(lat) + len(warm)
+                print(
+                    f"kill -9: acknowledged {acked}, inquiry rows {rows} (before kill {before}),"
+                    f" lost {max(0, acked - rows)}"
+                )
+                return
+            lat = await drive(base, args.seconds, args.concurrency, stop)
+            elapsed = time.perf_counter() - started
+            rss = [rss_mb(p.pid) for p in procs]
+            print(
+                f"{args.db:8} workers={args.workers} c={args.concurrency}: "
+                f"{len(lat) / elapsed:7.0f} msg/s  p50 {pct(lat, 0.5):6.1f} ms  "
+                f"p99 {pct(lat, 0.99):6.1f} ms  RSS {', '.join(f'{r:.0f}' for r in rss)} MB"
+            )
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGINT)
+            for p in procs:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            if pg_name:
+                admin = await asyncpg.connect(PG_ADMIN)
+                await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                await admin.close()
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("-c", "--concurrency", type=int, default=32)
+    p.add_argument("--kill", action="store_true", help="kill -9 the workers under load")
+    asyncio.run(run(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
