@@ -107,6 +107,12 @@ async def wait_ready(base: str, procs: list[subprocess.Popen[bytes]]) -> None:
     await asyncio.sleep(2.0 if len(procs) > 1 else 0.2)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -115,7 +121,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def drive(base: str, seconds: float, concurrency: int, stop: asyncio.Event) -> list[float]:
+async def drive(
+    base: str, seconds: float, concurrency: int, stop: asyncio.Event, unique: bool = False
+) -> list[float]:
     """Post questions from ``concurrency`` clients until time is up; latencies of 200 replies."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -124,7 +132,10 @@ async def drive(base: str, seconds: float, concurrency: int, stop: asyncio.Event
     async def client(i: int, http: aiohttp.ClientSession) -> None:
         n = 0
         while time.perf_counter() < deadline and not stop.is_set():
-            body = {"user_id": f"c{i}-u{n % 20}", "text": QUESTIONS[(i + n) % len(QUESTIONS)]}
+            text = QUESTIONS[(i + n) % len(QUESTIONS)]
+            if unique:  # a number no other question has: the answer cache cannot help
+                text = f"{text} {i * 1_000_000 + n}"
+            body = {"user_id": f"c{i}-u{n % 20}", "text": text}
             n += 1
             started = time.perf_counter()
             try:
@@ -177,13 +188,19 @@ async def run(args: argparse.Namespace) -> None:
                     f" lost {max(0, acked - rows)}"
                 )
                 return
-            lat = await drive(base, args.seconds, args.concurrency, stop)
+            cpu0 = [cpu_seconds(p.pid) for p in procs]
+            lat = await drive(base, args.seconds, args.concurrency, stop, args.unique)
             elapsed = time.perf_counter() - started
             rss = [rss_mb(p.pid) for p in procs]
+            cpu = [
+                (cpu_seconds(p.pid) - c) / elapsed * 100 for p, c in zip(procs, cpu0, strict=True)
+            ]
             print(
-                f"{args.db:8} workers={args.workers} c={args.concurrency}: "
+                f"{args.db:8} workers={args.workers} c={args.concurrency}"
+                f"{' unique' if args.unique else ''}: "
                 f"{len(lat) / elapsed:7.0f} msg/s  p50 {pct(lat, 0.5):6.1f} ms  "
-                f"p99 {pct(lat, 0.99):6.1f} ms  RSS {', '.join(f'{r:.0f}' for r in rss)} MB"
+                f"p99 {pct(lat, 0.99):6.1f} ms  RSS {', '.join(f'{r:.0f}' for r in rss)} MB  "
+                f"CPU {', '.join(f'{c:.0f}' for c in cpu)} %"
             )
         finally:
             for p in procs:
@@ -208,6 +225,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("-c", "--concurrency", type=int, default=32)
     p.add_argument("--kill", action="store_true", help="kill -9 the workers under load")
+    p.add_argument("--unique", action="store_true", help="every question different (no cache)")
     asyncio.run(run(p.parse_args()))
 
 
