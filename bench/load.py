@@ -3,6 +3,7 @@
 Workers are real ``coopbot serve`` processes (two share one port with SO_REUSEPORT); this
 process is the client (aiohttp, fixed concurrency), with logging on in the workers.
 Usage: python bench/load.py [--db sqlite|postgres] [--workers 1|2] [--seconds 10] [-c 32] [--kill]
+       [--unique] [--telegram N]  (N updates to the webhook, replies to the fake Bot API)
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ import aiohttp
 import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import telegram_throughput as tg  # noqa: E402
+
+from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 QUESTIONS = [
     "lap htx can bn nguoi",
@@ -66,9 +73,11 @@ async def count_inquiries(url: str) -> int:
         await conn.close()
 
 
-def start_workers(url: str, port: int, n: int, log: Path) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    url: str, port: int, n: int, log: Path, extra: dict[str, str] | None = None
+) -> list[subprocess.Popen[bytes]]:
     """Migrate once, then start ``n`` workers on one port (SO_REUSEPORT when n > 1)."""
-    env = {**os.environ, "COOPBOT_DATABASE_URL": url, "COOPBOT_PORT": str(port)}
+    env = {**os.environ, "COOPBOT_DATABASE_URL": url, "COOPBOT_PORT": str(port), **(extra or {})}
     subprocess.run(
         [sys.executable, "-m", "bot", "db", "upgrade"],
         env=env,
@@ -165,9 +174,19 @@ async def run(args: argparse.Namespace) -> None:
         url, pg_name = await make_database(args.db, Path(tmp))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        procs = start_workers(url, port, args.workers, Path(tmp) / "serve.log")
+        fake, extra = await telegram_fake(port) if args.telegram else (None, {})
+        procs = start_workers(url, port, args.workers, Path(tmp) / "serve.log", extra)
         try:
             await wait_ready(base, procs)
+            if fake is not None:
+                await tg.drive(fake, port, 50)
+                r = await tg.drive(fake, port, args.telegram)
+                print(
+                    f"{args.db:8} workers={args.workers} telegram, {tg.IN_FLIGHT} in flight:"
+                    f" {r['rate']:5.0f} updates/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+                    f"  RSS {', '.join(f'{rss_mb(p.pid):.0f}' for p in procs)} MB"
+                )
+                return
             warm = await drive(base, 2.0, args.concurrency, asyncio.Event())  # warm-up
             stop = asyncio.Event()
             started = time.perf_counter()
@@ -211,10 +230,24 @@ async def run(args: argparse.Namespace) -> None:
                     p.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     p.kill()
+            if fake is not None:
+                await fake.stop()
             if pg_name:
                 admin = await asyncpg.connect(PG_ADMIN)
                 await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
                 await admin.close()
+
+
+async def telegram_fake(port: int) -> tuple[FakeBotAPI, dict[str, str]]:
+    """The fake Bot API (limit lifted) and the workers' webhook settings (pacing lifted)."""
+    fake = FakeBotAPI(tg.TOKEN, per_second=10**9)
+    await fake.start()
+    return fake, {
+        "TELEGRAM_BOT_TOKEN": tg.TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/webhooks/telegram",
+        "COOPBOT_TELEGRAM_RATE": "100000",
+    }
 
 
 def main() -> None:
@@ -226,6 +259,7 @@ def main() -> None:
     p.add_argument("-c", "--concurrency", type=int, default=32)
     p.add_argument("--kill", action="store_true", help="kill -9 the workers under load")
     p.add_argument("--unique", action="store_true", help="every question different (no cache)")
+    p.add_argument("--telegram", type=int, default=0, help="N updates to the Telegram webhook")
     asyncio.run(run(p.parse_args()))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
@@ -44,16 +44,16 @@ class SqlDedupStore(DedupStore):
     """A primary key on (channel, key): the database decides, across processes."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = session_factory(engine)
+        self._engine = engine
 
     async def first_time(self, channel: str, key: str) -> bool:
-        """Insert; a duplicate key means it was seen."""
-        async with self._sessions() as s:
-            s.add(ProcessedUpdate(channel=channel, key=key))
-            try:
-                await s.commit()
-            except IntegrityError:
-                return False
+        """Insert (one plain statement per update); a duplicate key means it was seen."""
+        row = {"channel": channel, "key": key, "created_at": datetime.now(UTC)}
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(insert(ProcessedUpdate).values(**row))
+        except IntegrityError:
+            return False
         return True
 
 
