@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -162,6 +163,49 @@ async def drive(
     return latencies
 
 
+def request_bytes(port: int, user: str, text: str) -> bytes:
+    """One keep-alive ``POST /api/chat`` as raw HTTP/1.1 bytes."""
+    body = json.dumps({"user_id": user, "text": text}, ensure_ascii=False).encode()
+    head = (
+        f"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def drive_raw(
+    port: int, seconds: float, concurrency: int, stop: asyncio.Event, unique: bool = False
+) -> list[float]:
+    """Like ``drive`` over bare keep-alive sockets (a wrk-like client that leaves the CPU to
+    the server); latencies of 200 replies."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def client(i: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        n = 0
+        try:
+            while time.perf_counter() < deadline and not stop.is_set():
+                text = QUESTIONS[(i + n) % len(QUESTIONS)]
+                if unique:
+                    text = f"{text} {i * 1_000_000 + n}"
+                started = time.perf_counter()
+                writer.write(request_bytes(port, f"c{i}-u{n % 20}", text))
+                n += 1
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                if head.startswith(b"HTTP/1.1 200"):
+                    latencies.append(time.perf_counter() - started)
+        except (OSError, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
+    return latencies
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-quantile in milliseconds."""
     ordered = sorted(values)
@@ -208,7 +252,10 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 return
             cpu0 = [cpu_seconds(p.pid) for p in procs]
-            lat = await drive(base, args.seconds, args.concurrency, stop, args.unique)
+            if args.raw:
+                lat = await drive_raw(port, args.seconds, args.concurrency, stop, args.unique)
+            else:
+                lat = await drive(base, args.seconds, args.concurrency, stop, args.unique)
             elapsed = time.perf_counter() - started
             rss = [rss_mb(p.pid) for p in procs]
             cpu = [
@@ -216,7 +263,7 @@ async def run(args: argparse.Namespace) -> None:
             ]
             print(
                 f"{args.db:8} workers={args.workers} c={args.concurrency}"
-                f"{' unique' if args.unique else ''}: "
+                f"{' unique' if args.unique else ''}{' raw' if args.raw else ''}: "
                 f"{len(lat) / elapsed:7.0f} msg/s  p50 {pct(lat, 0.5):6.1f} ms  "
                 f"p99 {pct(lat, 0.99):6.1f} ms  RSS {', '.join(f'{r:.0f}' for r in rss)} MB  "
                 f"CPU {', '.join(f'{c:.0f}' for c in cpu)} %"
@@ -259,6 +306,7 @@ def main() -> None:
     p.add_argument("-c", "--concurrency", type=int, default=32)
     p.add_argument("--kill", action="store_true", help="kill -9 the workers under load")
     p.add_argument("--unique", action="store_true", help="every question different (no cache)")
+    p.add_argument("--raw", action="store_true", help="bare-socket client (cheaper than aiohttp)")
     p.add_argument("--telegram", type=int, default=0, help="N updates to the Telegram webhook")
     asyncio.run(run(p.parse_args()))
 
