@@ -84,6 +84,10 @@ def configure(level: str, secrets: Iterable[str] = (), fmt: str = "text") -> Red
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
         handler.setFormatter(formatter)
-    for name in ("httpx", "httpcore", "bm25s", "telegram.ext.Updater"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    root = logging.getLogger().level
+    # httpx logs Bot API URLs (tokens); aiosqlite's DEBUG lines quote SQL parameters (user text)
+    for name in ("httpx", "httpcore", "bm25s", "telegram.ext.Updater", "aiosqlite"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root))
+    # python-telegram-bot's DEBUG lines print whole updates and sendMessage parameters
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root))
     return redact
