@@ -29,8 +29,7 @@ def add_commands(sub: Any, db: Any) -> None:
 
 
 def stats(settings: Settings, args: argparse.Namespace) -> int:
-    """``coopbot stats [--json]``."""
-    upgrade(settings.database_url)
+    """``coopbot stats [--json]`` (read-only: a table not created yet counts 0)."""
     data = asyncio.run(_with_engine(settings.database_url, collect_stats))
     if args.json:
         print(json.dumps(data, ensure_ascii=False))

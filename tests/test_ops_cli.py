@@ -42,10 +42,12 @@ def _fill(db: Path) -> None:
 def test_stats_json_before_and_after_the_broadcast_tables(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     env = {"COOPBOT_DATABASE_URL": f"sqlite:///{db}"}
-    out = _run("stats", "--json", env=env)
+    out = _run("stats", "--json", env=env)  # no tables at all yet
     assert out.returncode == 0, out.stderr
     empty = json.loads(out.stdout)
     assert set(empty) == STATS_KEYS and empty["deliveries"] == {} and empty["broadcasts"] == 0
+    assert empty["inquiries"] == {"total": 0, "confident": 0} and empty["users"] == 0
+    assert _run("db", "upgrade", env=env).returncode == 0
     _fill(db)
     data = json.loads(_run("stats", "--json", env=env).stdout)
     assert data["inquiries"] == {"total": 3, "confident": 2} and data["users"] == 2
