@@ -83,6 +83,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL with a host")
         return value
 
+    @field_validator("knowledge_dir")
+    @classmethod
+    def _knowledge_folder(cls, value: Path) -> Path:
+        """The knowledge folder must exist."""
+        if not value.is_dir():
+            raise ValueError("not a folder (point it at a copy of knowledge/)")
+        return value
+
     @field_validator("host")
     @classmethod
     def _host(cls, value: str) -> str:

@@ -97,12 +97,13 @@ def test_every_bad_value_gets_its_own_line() -> None:
         "COOPBOT_DATABASE_URL": "mysql://root:hunter2@db/x",
         "TELEGRAM_WEBHOOK_URL": "example.org/hook",
         "COOPBOT_LOG_FORMAT": "xml",
+        "COOPBOT_KNOWLEDGE_DIR": "/nonexistent/knowledge",
     }
     out = _run("ask", "x", env=env)
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 2 and "Traceback" not in out.stderr and "hunter2" not in out.stderr
     named = ["COOPBOT_PORT", "COOPBOT_RETENTION_DAYS", "COOPBOT_DATABASE_URL"]
-    named += ["TELEGRAM_WEBHOOK_URL", "COOPBOT_LOG_FORMAT"]
+    named += ["TELEGRAM_WEBHOOK_URL", "COOPBOT_LOG_FORMAT", "COOPBOT_KNOWLEDGE_DIR"]
     assert len(lines) == len(named)
     for name in named:
         assert any(line.startswith(f"configuration: {name}: ") for line in lines), name
