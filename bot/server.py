@@ -33,7 +33,7 @@ async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
     engine = make_engine(settings.database_url)
     inquiries = SqlInquiryLog(engine)
     core = build_core(settings, inquiries, SqlDialogStore(engine), SqlAssessmentLog(engine))
-    core.erasables.append(SqlContactStore(engine))  # raw chat ids go on /xoadulieu too
+    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine)]  # raw ids go too
     await inquiries.start()
     return core, engine
 

@@ -22,6 +22,10 @@ class DedupStore(ABC):
     async def first_time(self, channel: str, key: str) -> bool:
         """True the first time ``(channel, key)`` is seen, False after."""
 
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Forget keys that embed the user's raw id (Zalo events without a msg_id)."""
+        return 0
+
 
 class MemoryDedupStore(DedupStore):
     """In-memory twin (bounded)."""
@@ -55,6 +59,19 @@ class SqlDedupStore(DedupStore):
         except IntegrityError:
             return False
         return True
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE ``event:user_id:timestamp`` keys of the user's channel."""
+        raw = user.user_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%:{raw}:%"
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(ProcessedUpdate).where(
+                    col(ProcessedUpdate.channel) == user.channel,
+                    col(ProcessedUpdate.key).like(pattern, escape="\\"),
+                )
+            )
+        return int(result.rowcount or 0)
 
 
 class ContactStore(ABC):

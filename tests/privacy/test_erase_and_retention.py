@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coopbot.config import Settings
 from coopbot.core import Core, build_core
-from coopbot.storage.channel_state import SqlContactStore
+from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inquiries import SqlInquiryLog
@@ -34,7 +34,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def _core(settings: Settings, engine: AsyncEngine) -> Core:
     log = SqlInquiryLog(engine)
     core = build_core(settings, log, SqlDialogStore(engine), SqlAssessmentLog(engine))
-    core.erasables.append(SqlContactStore(engine))
+    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine)]
     return core
 
 
@@ -59,6 +59,9 @@ async def test_xoadulieu_erases_only_that_user(
     )
     await contacts.set_active("zalo", alice.user.user_id, True)
     await contacts.set_active("zalo", bob.user.user_id, True)
+    dedup = SqlDedupStore(engine)
+    for chat in (alice, bob):  # a Zalo follow event is keyed by name, user and time
+        assert await dedup.first_time("zalo", f"follow:{chat.user.user_id}:1700000000000")
     for chat in (alice, bob):
         for line in FINISH:
             await chat.say(line)
@@ -79,6 +82,8 @@ async def test_xoadulieu_erases_only_that_user(
     assert await _count(engine, "SELECT count(*) FROM assessment") == 1
     assert await contacts.is_active("zalo", alice.user.user_id) is None
     assert await contacts.is_active("zalo", bob.user.user_id) is True
+    assert await dedup.first_time("zalo", f"follow:{alice.user.user_id}:1700000000000")
+    assert not await dedup.first_time("zalo", f"follow:{bob.user.user_id}:1700000000000")
     rows = await _count(engine, "SELECT count(DISTINCT user_key) FROM inquiry")
     assert rows == 1 and await _count(engine, "SELECT count(*) FROM inquiry") == len(FINISH) + 2
 
