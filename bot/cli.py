@@ -14,10 +14,14 @@ from pydantic import ValidationError
 
 from bot.evaluate import evaluate, read_jsonl, summary
 from bot.logs import configure as configure_logging
+from bot.ops_cli import add_commands as add_ops_commands
+from bot.ops_cli import db_command, stats
 from coopbot.config import Settings, load_settings
 from coopbot.core import Core, build_core
 from coopbot.errors import CoopbotError, InputError
 from coopbot.knowledge import check_knowledge
+
+ACCESS_LOG = '"%r" %s %b %Tfs'  # no client address: it is personal data
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     from bot.broadcast_cli import add_parser
 
     add_parser(sub)
+    add_ops_commands(sub, db)
     return p
 
 
@@ -163,7 +168,14 @@ def _serve(settings: Settings) -> int:
 
     from bot.server import make_app
 
-    web.run_app(make_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        make_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        reuse_port=settings.reuse_port or None,
+        access_log_format=ACCESS_LOG,
+    )
     return 0
 
 
@@ -175,19 +187,20 @@ def _chat(settings: Settings) -> int:
     return 0
 
 
-def _db_upgrade(settings: Settings) -> int:
-    """``coopbot db upgrade``."""
-    from coopbot.storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-    print("database is up to date")
-    return 0
-
-
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value in the settings, for log redaction."""
     values = [getattr(settings, name) for name in type(settings).model_fields]
     return [v.get_secret_value() for v in values if hasattr(v, "get_secret_value")]
+
+
+def config_errors(exc: ValidationError) -> list[str]:
+    """One ``VARIABLE: reason`` line per bad value (values are not echoed: some are secrets)."""
+    lines = []
+    for err in exc.errors():
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        where = ".".join(map(str, err["loc"]))
+        lines.append(f"{where}: {reason}" if where else reason)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,10 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ValidationError as exc:
-        for err in exc.errors():
-            print(f"configuration: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        for line in config_errors(exc):
+            print(f"configuration: {line}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, secrets_of(settings))
+    configure_logging(settings.log_level, secrets_of(settings), settings.log_format)
     try:
         if args.command == "ask":
             return _ask(settings, args)
@@ -224,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             from bot.broadcast_cli import run
 
             return run(settings, args)
-        return _db_upgrade(settings)
+        if args.command == "stats":
+            return stats(settings, args)
+        return db_command(settings, args)
     except CoopbotError as exc:
         print(f"coopbot: {exc}", file=sys.stderr)
         return 1

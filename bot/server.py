@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.admin.app import add_admin
 from bot.admin.context import Admin
 from bot.channels import mount
+from bot.jobs import retention_job
+from bot.metrics import ErrorCounter, Metrics
 from bot.web.chat_api import add_routes
+from bot.web.ops import add_ops_routes
 from coopbot.broadcast import Broadcasts, DeliveryQueue, DeliveryWorker, Sender
 from coopbot.broadcast.compose import Composer
 from coopbot.config import Settings
@@ -43,6 +46,7 @@ async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
         SqlAssessmentLog(engine),
         SqlSubscriberStore(engine),
     )
+    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine)]  # raw ids go too
     await inquiries.start()
     return core, engine
 
@@ -51,9 +55,15 @@ async def make_app(settings: Settings) -> web.Application:
     """The aiohttp application with every configured channel, ready to serve."""
     core, engine = await open_core(settings)
     app = web.Application(client_max_size=1024 * 1024)
+    metrics = Metrics()
+    core.observer = metrics
     add_routes(app, core)
     add_admin(app, Admin.build(core, engine))
     senders: dict[str, Sender] = {}
+    add_ops_routes(app, engine, metrics)
+    app.cleanup_ctx.append(retention_job(engine, settings.retention_days))
+    errors = ErrorCounter(metrics)
+    logging.getLogger().addHandler(errors)
     if settings.telegram_bot_token is not None:
         from bot.telegram.broadcast import TelegramBroadcastSender
         from bot.telegram.channel import WEBHOOK_PATH as TELEGRAM_PATH
@@ -83,6 +93,7 @@ async def make_app(settings: Settings) -> web.Application:
         run_worker(app, engine, settings, senders, core.kb.messages("broadcast_footer"))
 
     async def close(_app: web.Application) -> None:
+        logging.getLogger().removeHandler(errors)
         await core.inquiries.close()
         await engine.dispose()
 

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+ASYNC_DRIVERS = ("sqlite+aiosqlite:", "postgresql+asyncpg:")
+URL_FIELDS = (
+    "telegram_api_base_url",
+    "telegram_webhook_url",
+    "zalo_api_base_url",
+    "zalo_oauth_base_url",
+)
 
 
 class Settings(BaseSettings):
     """Every knob coopbot reads; all optional for the embedded default."""
 
     model_config = SettingsConfigDict(
-        env_prefix="", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        env_ignore_empty=True,  # VAR= (as compose files write unset values) means unset
     )
 
     database_url: str = Field("sqlite+aiosqlite:///./coopbot.db", alias="COOPBOT_DATABASE_URL")
@@ -22,6 +35,9 @@ class Settings(BaseSettings):
     port: int = Field(8080, alias="COOPBOT_PORT", ge=0, le=65535)
     knowledge_dir: Path = Field(REPO_KNOWLEDGE, alias="COOPBOT_KNOWLEDGE_DIR")
     log_level: str = Field("INFO", alias="COOPBOT_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="COOPBOT_LOG_FORMAT")
+    retention_days: int = Field(365, alias="COOPBOT_RETENTION_DAYS", ge=1, le=36500)
+    reuse_port: bool = Field(False, alias="COOPBOT_REUSE_PORT")
     pseudonym_key: SecretStr | None = Field(None, alias="COOPBOT_PSEUDONYM_KEY")
     auto_migrate: bool = Field(True, alias="COOPBOT_AUTO_MIGRATE")
     flow_ttl_hours: float = Field(24.0, alias="COOPBOT_FLOW_TTL_HOURS", gt=0)
@@ -56,6 +72,8 @@ class Settings(BaseSettings):
                 return "postgresql+asyncpg:" + value[len(plain) :]
         if value.startswith("postgresql+psycopg"):
             raise ValueError("use postgresql+asyncpg:// (the async driver coopbot ships)")
+        if not value.startswith(ASYNC_DRIVERS):
+            raise ValueError("must be a sqlite:/// or postgresql+asyncpg:// URL")
         return value
 
     @field_validator("telegram_officers")
@@ -71,6 +89,42 @@ class Settings(BaseSettings):
     def officer_ids(self) -> frozenset[int]:
         """Telegram user ids allowed to use /thongbao."""
         return frozenset(int(p) for p in self.telegram_officers.split(",") if p.strip())
+
+    @field_validator(*URL_FIELDS)
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """API and webhook addresses must be absolute http(s) URLs."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("knowledge_dir")
+    @classmethod
+    def _knowledge_folder(cls, value: Path) -> Path:
+        """The knowledge folder must exist."""
+        if not value.is_dir():
+            raise ValueError("not a folder (point it at a copy of knowledge/)")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        """A host name or address to listen on."""
+        if not value.strip() or " " in value.strip():
+            raise ValueError("must be a host name or IP address")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _zalo_complete(self) -> Settings:
+        """The Zalo channel needs all three of its identifiers, or none."""
+        if self.zalo_app_id is not None:
+            for name in ("zalo_oa_secret_key", "zalo_app_secret"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"{name.upper()}: required when ZALO_APP_ID is set")
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import random
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,8 @@ from coopbot.dialog.flows.engine import FlowState
 from coopbot.dialog.subscribe import SubscriptionDialog, command_payload
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.messages import IncomingMessage, Reply, UserKey
+from coopbot.observe import NullObserver, Observer
+from coopbot.privacy import Erasable
 from coopbot.retrieval import Retriever
 from coopbot.storage.dialogs import (
     AssessmentLog,
@@ -30,6 +33,7 @@ from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLo
 from coopbot.storage.subscribers import MemorySubscriberStore, SubscriberStore
 
 log = logging.getLogger(__name__)
+STATE_ATTEMPTS = 5  # compare-and-set retries when another process wrote the state meanwhile
 
 
 def pseudonym(user: UserKey, key: bytes) -> str:
@@ -51,28 +55,40 @@ class Core:
     clock: Callable[[], float] = time.time
     base_kb: KnowledgeBase | None = None  # the knowledge/ files, before attached phrasings
     subscribers: SubscriberStore = field(default_factory=MemorySubscriberStore)
+    observer: Observer = field(default_factory=NullObserver)
+    erasables: list[Erasable] = field(default_factory=list)  # contacts, subscribers, ...
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Replies for one incoming message; never raises. One user's messages run in order."""
+        started = time.perf_counter()
         key = pseudonym(msg.user, self.pseudonym_key)
         ref = secrets.token_hex(6)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
-            async with lock:
-                outcome = await self._subscription(msg, key, ref) or await self._handle(
+            async with lock:  # in order per user in this process
+                outcome = await self._subscription(msg, key, ref) or await self._locked_handle(
                     msg, key, ref
                 )
+            if outcome.result is not None:
+                await self._record_assessment(msg, key, outcome)
         except Exception:  # the reply path must survive any bug: log it, apologise
             log.exception("handling failed for a %s message", msg.user.channel)
+            self.observer.failed("core")
             return [Reply(self.kb.messages("error"))]
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(key, None)
-        if outcome.feedback is not None:
+        if outcome.erase:
+            outcome = await self._erase(msg.user, outcome)
+        elif outcome.feedback is not None:
             await self._vote(key, *outcome.feedback)
         else:
             await self._log(msg, key, outcome, ref)
+        elapsed = time.perf_counter() - started
+        self.observer.handled(
+            msg.user.channel, outcome.kind, outcome.confident, outcome.score, elapsed
+        )
         return list(outcome.replies)
 
     async def apply_phrasings(self, extra: Mapping[str, Sequence[str]]) -> None:
@@ -98,19 +114,59 @@ class Core:
             return Outcome(tuple(await dialog.handle(msg, key, payload)), "subscribe")
         if not (msg.text or "").strip().lower().startswith(("/start", "/batdau")):
             return None
-        outcome = await self._handle(msg, key, ref)
+        outcome = await self._locked_handle(msg, key, ref)
         if outcome.kind != "command":
             return outcome
         offer = await dialog.offer(msg)
         return outcome if offer is None else replace(outcome, replies=(*outcome.replies, offer))
 
+    async def erase_user(self, user: UserKey) -> int:
+        """Delete everything stored about ``user`` in every store; rows removed."""
+        key = pseudonym(user, self.pseudonym_key)
+        stores: list[Erasable] = [
+            self.inquiries,
+            self.dialogs,
+            self.assessments,
+            self.subscribers,
+            *self.erasables,
+        ]
+        removed = 0
+        for store in stores:
+            removed += await store.erase_user(user, key)
+        return removed
+
+    async def _erase(self, user: UserKey, outcome: Outcome) -> Outcome:
+        """Erase on the user's confirmed request; the request itself is not logged."""
+        try:
+            await self.erase_user(user)
+        except Exception:  # report it to the user; staff see the log
+            log.exception("erasing a %s user's data failed", user.channel)
+            self.observer.failed("erase")
+            return replace(outcome, replies=(Reply(self.kb.messages("erase_failed")),))
+        return outcome
+
     def answer(self, text: str) -> Outcome:
         """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
         return self.router.route(IncomingMessage(UserKey("cli", "ask"), text=text))
 
-    async def _handle(self, msg: IncomingMessage, key: str, ref: str) -> Outcome:
-        """Load state, route, store state; retry once if another process wrote meanwhile."""
-        for attempt in (1, 2):
+    async def _locked_handle(self, msg: IncomingMessage, key: str, ref: str) -> Outcome:
+        """Handle under the store's cross-process lock, except a message that reads no state and
+        writes none (most questions): that one is already consistent without it."""
+        if self.dialogs.cross_process_lock:
+            outcome = await self._handle(msg, key, ref, read_only=True)
+            if outcome is not None:
+                return outcome
+        async with self.dialogs.locked(key):
+            outcome = await self._handle(msg, key, ref)
+        assert outcome is not None
+        return outcome
+
+    async def _handle(
+        self, msg: IncomingMessage, key: str, ref: str, read_only: bool = False
+    ) -> Outcome | None:
+        """Load state, route, store state; retry if another process wrote meanwhile.
+        ``read_only``: None instead of touching a stored state (the caller then locks)."""
+        for attempt in range(1, STATE_ATTEMPTS + 1):
             try:
                 stored = await self.dialogs.get(key)
             except Exception:  # storage down: still answer questions, just without flow state
@@ -122,26 +178,29 @@ class Core:
             if state is not None and now - state.updated > self.flow_ttl:
                 expired, state = state, None
             outcome = self.router.route(msg, state, now, ref)
+            if read_only and (stored is not None or outcome.state_changed):
+                return None
             try:
                 await self._save(key, stored.version if stored else None, outcome, expired)
             except StateConflict:
-                if attempt == 2:
+                if attempt == STATE_ATTEMPTS:
                     raise
+                await asyncio.sleep(random.uniform(0, 0.01 * attempt))  # desynchronise writers
                 continue
             if expired is not None:
                 outcome = self._with_expiry_note(outcome, expired)
-            if outcome.result is not None:
-                await self.assessments.record(
-                    AssessmentRecord(
-                        msg.user.channel,
-                        key,
-                        outcome.result.flow.id,
-                        outcome.result.answers,
-                        outcome.result.to_json(),
-                    )
-                )
             return outcome
         raise AssertionError("unreachable")
+
+    async def _record_assessment(self, msg: IncomingMessage, key: str, outcome: Outcome) -> None:
+        """Store a finished questionnaire (outside the per-user database lock)."""
+        assert outcome.result is not None
+        result = outcome.result
+        await self.assessments.record(
+            AssessmentRecord(
+                msg.user.channel, key, result.flow.id, result.answers, result.to_json()
+            )
+        )
 
     async def _save(
         self, key: str, version: int | None, outcome: Outcome, expired: FlowState | None
@@ -210,7 +269,12 @@ def build_core(
 ) -> Core:
     """Load knowledge, build retriever and router; the caller owns the stores it passes."""
     kb = load_knowledge(settings.knowledge_dir)
-    router = Router(kb, Retriever(kb), max_chars=settings.max_message_chars)
+    router = Router(
+        kb,
+        Retriever(kb),
+        max_chars=settings.max_message_chars,
+        retention_days=settings.retention_days,
+    )
     key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else b""
     return Core(
         kb,

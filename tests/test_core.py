@@ -105,6 +105,9 @@ class BrokenLog(InquiryLog):
     async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
         raise RuntimeError("database is on fire")
 
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        raise RuntimeError("database is on fire")
+
 
 async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
     core.inquiries = BrokenLog()

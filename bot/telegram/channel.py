@@ -37,6 +37,7 @@ BASE_COMMANDS = [
     ("menu", "Các bài kiểm tra, tự đánh giá"),
     ("huy", "Dừng bài đang làm"),
     ("quaylai", "Sửa câu trả lời trước"),
+    ("xoadulieu", "Xoá dữ liệu của bạn"),
 ]
 
 
@@ -168,7 +169,8 @@ class TelegramChannel:
         if replies is None:
             replies = await self.core.handle(item.message)
         for reply in replies:
-            await self.sender.send(item.chat_id, reply)
+            sent = await self.sender.send(item.chat_id, reply)
+            self.core.observer.sent(CHANNEL, sent.value)
 
     async def _officer(self, item: Inbound) -> list[Reply] | None:
         """``/thongbao`` and its buttons, for officers only (others get the core's answer)."""

@@ -68,7 +68,10 @@ async def chat(request: web.Request) -> web.Response:
     msg = parse_chat(body)
     if isinstance(msg, str):
         return _bad(msg)
-    replies = await request.app[CORE_KEY].handle(msg)
+    core = request.app[CORE_KEY]
+    replies = await core.handle(msg)
+    for _ in replies:
+        core.observer.sent("web", "sent")
     return web.json_response(
         {"replies": [reply_json(r) for r in replies]},
         dumps=lambda o: json.dumps(o, ensure_ascii=False),

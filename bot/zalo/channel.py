@@ -154,7 +154,8 @@ class ZaloChannel:
                 log.info("ignoring zalo event %s", name)
             return
         for reply in await self.core.handle(incoming):
-            await self.send(sender, reply)
+            ok = await self.send(sender, reply)
+            self.core.observer.sent(CHANNEL, "sent" if ok else "failed")
 
     def _from_text(self, user: UserKey, text: str) -> IncomingMessage:
         """Typed text, a hidden-query button payload, or a number picking a listed option."""

@@ -20,6 +20,8 @@ from coopbot.text.normalize import fold, tokens
 
 COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
 START_FLOW = "flow:start:"
+ERASE_COMMAND = "xoadulieu"
+ERASE_YES, ERASE_NO = "erase:yes", "erase:no"
 # Words by which a sender speaks of themselves or their group (folded).
 SELF_WORDS = frozenset({"toi", "tui", "em", "minh", "chung", "nhom", "bon", "tao", "ta"})
 
@@ -39,13 +41,21 @@ class Outcome:
     state_changed: bool = False
     result: FlowResult | None = None
     feedback: tuple[str, int] | None = None  # (inquiry ref, +1 or -1) to store
+    erase: bool = False  # the user confirmed /xoadulieu: the core deletes their data
 
 
 class Router:
     """Pure routing over the knowledge base; no I/O."""
 
-    def __init__(self, kb: KnowledgeBase, retriever: Retriever, max_chars: int = 2000) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        retriever: Retriever,
+        max_chars: int = 2000,
+        retention_days: int = 365,
+    ) -> None:
         self.kb = kb
+        self.retention_days = retention_days
         self.retriever = retriever
         self.smalltalk = SmallTalk(kb.smalltalk, kb.lexicon)
         self.max_chars = max_chars
@@ -189,6 +199,10 @@ class Router:
             vote = 1 if payload[3] == "+" else -1
             thanks = self.kb.messages("feedback_thanks" if vote > 0 else "feedback_sorry")
             return Outcome((Reply(thanks),), "feedback", feedback=(payload[5:], vote))
+        if payload in (ERASE_YES, ERASE_NO):
+            done = payload == ERASE_YES
+            reply = Reply(self.kb.messages("erase_done" if done else "erase_cancelled"))
+            return Outcome((reply,), "erase" if done else "command", erase=done)
         if payload.startswith(START_FLOW) and payload[len(START_FLOW) :] in self.kb.flows:
             return self._start(payload[len(START_FLOW) :], now)
         if state is not None and payload.startswith(("a:", "flow:")):
@@ -215,9 +229,11 @@ class Router:
         if command == "start" and arg in self.flow_commands:
             return self._start(self.flow_commands[arg], now)
         if command == "start":
-            return Outcome(
-                (Reply(say("start"), self._menu()), Reply(say("start_privacy"))), "command"
-            )
+            privacy = say("start_privacy", days=self.retention_days)
+            return Outcome((Reply(say("start"), self._menu()), Reply(privacy)), "command")
+        if name == ERASE_COMMAND:
+            buttons = (Button(say("erase_yes"), ERASE_YES), Button(say("erase_no"), ERASE_NO))
+            return Outcome((Reply(say("erase_confirm"), buttons),), "command")
         if command == "help":
             return Outcome((Reply(say("help")),), "command")
         if command == "menu":

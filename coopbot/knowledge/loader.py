@@ -40,6 +40,12 @@ REQUIRED_MESSAGES = (
     "source_uncertain",
     "uncertain_note",
     "error",
+    "erase_confirm",
+    "erase_yes",
+    "erase_no",
+    "erase_done",
+    "erase_cancelled",
+    "erase_failed",
 )
 FLOW_MESSAGES = (
     "feedback_up",

@@ -68,6 +68,9 @@ class _Doc:
     weight: float
 
 
+SEARCH_CACHE = 4096  # results kept for repeated questions (farmers ask the same things)
+
+
 class Retriever:
     """Index over every phrasing and title of every entry."""
 
@@ -96,9 +99,28 @@ class Retriever:
         self.bm25.index([features(toks) or ["_"] for toks in analysed], show_progress=False)
         self._bm25_vocab = frozenset(self.bm25.vocab_dict)
         self.domain_terms = [t for t in (lex.analyze(d) for d in kb.domain_terms) if t]
+        self._cache: dict[tuple[str, int], SearchResult] = {}
+        self._cached_for: Calibration | None = None
 
     def search(self, text: str, limit: int = 3, exclude: int | None = None) -> SearchResult:
-        """Rank entries for ``text``; ``exclude`` hides one phrasing (leave-one-out calibration)."""
+        """Rank entries for ``text``; ``exclude`` hides one phrasing (leave-one-out calibration).
+        Results are pure in the text, so repeated questions come from a bounded cache."""
+        if exclude is not None:
+            return self._search(text, limit, exclude)
+        if self._cached_for is not self.calibration:  # re-fitted: old results are stale
+            self._cache.clear()
+            self._cached_for = self.calibration
+        key = (text, limit)
+        found = self._cache.pop(key, None)
+        if found is None:
+            found = self._search(text, limit, None)
+            if len(self._cache) >= SEARCH_CACHE:
+                self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = found  # most recently used last
+        return found
+
+    def _search(self, text: str, limit: int, exclude: int | None) -> SearchResult:
+        """Rank entries for ``text`` (uncached)."""
         cal = self.calibration
         toks = self.analyzer.analyze(text)
         in_domain = any(contains_sequence(toks, term) for term in self.domain_terms)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Contact, ProcessedUpdate
 
@@ -18,6 +21,10 @@ class DedupStore(ABC):
     @abstractmethod
     async def first_time(self, channel: str, key: str) -> bool:
         """True the first time ``(channel, key)`` is seen, False after."""
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Forget keys that embed the user's raw id (Zalo events without a msg_id)."""
+        return 0
 
 
 class MemoryDedupStore(DedupStore):
@@ -41,17 +48,30 @@ class SqlDedupStore(DedupStore):
     """A primary key on (channel, key): the database decides, across processes."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = session_factory(engine)
+        self._engine = engine
 
     async def first_time(self, channel: str, key: str) -> bool:
-        """Insert; a duplicate key means it was seen."""
-        async with self._sessions() as s:
-            s.add(ProcessedUpdate(channel=channel, key=key))
-            try:
-                await s.commit()
-            except IntegrityError:
-                return False
+        """Insert (one plain statement per update); a duplicate key means it was seen."""
+        row = {"channel": channel, "key": key, "created_at": datetime.now(UTC)}
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(insert(ProcessedUpdate).values(**row))
+        except IntegrityError:
+            return False
         return True
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE ``event:user_id:timestamp`` keys of the user's channel."""
+        raw = user.user_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%:{raw}:%"
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(ProcessedUpdate).where(
+                    col(ProcessedUpdate.channel) == user.channel,
+                    col(ProcessedUpdate.key).like(pattern, escape="\\"),
+                )
+            )
+        return int(result.rowcount or 0)
 
 
 class ContactStore(ABC):
@@ -64,6 +84,10 @@ class ContactStore(ABC):
     @abstractmethod
     async def is_active(self, channel: str, chat_id: str) -> bool | None:
         """None when unknown."""
+
+    @abstractmethod
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Forget the user's raw chat id; rows removed."""
 
 
 class MemoryContactStore(ContactStore):
@@ -79,6 +103,10 @@ class MemoryContactStore(ContactStore):
     async def is_active(self, channel: str, chat_id: str) -> bool | None:
         """Get."""
         return self.rows.get((channel, chat_id))
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Drop the row."""
+        return int(self.rows.pop((user.channel, user.user_id), None) is not None)
 
 
 class SqlContactStore(ContactStore):
@@ -110,3 +138,14 @@ class SqlContactStore(ContactStore):
         async with self._sessions() as s:
             row = await s.get(Contact, (channel, chat_id))
             return row.active if row else None
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE the row."""
+        async with self._sessions() as s:
+            result = await s.exec(
+                delete(Contact).where(
+                    col(Contact.channel) == user.channel, col(Contact.chat_id) == user.user_id
+                )
+            )
+            await s.commit()
+            return int(result.rowcount or 0)

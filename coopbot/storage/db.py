@@ -7,15 +7,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+POOL_SIZE = 20  # kept open: above it, connections are opened and closed per use (slow)
+
 
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so several processes can share it."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True, pool_size=POOL_SIZE
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: it costs a round trip per checkout (half the throughput). After a server
+    # restart the first statement on a stale connection fails, SQLAlchemy then invalidates the
+    # whole pool, and that one message is answered without questionnaire state.
+    return create_async_engine(
+        url, pool_size=POOL_SIZE, max_overflow=10, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

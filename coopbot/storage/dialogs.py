@@ -3,19 +3,34 @@ in-memory twins and SQL implementations."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from coopbot.errors import StorageError
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Assessment, DialogState
+
+log = logging.getLogger(__name__)
+
+
+def lock_id(user_key: str) -> int:
+    """A signed 64-bit key for ``pg_advisory_xact_lock`` from the user's pseudonym."""
+    digest = hashlib.blake2b(user_key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class StateConflict(StorageError):
@@ -33,6 +48,8 @@ class Stored:
 class DialogStore(ABC):
     """Per-user questionnaire state."""
 
+    cross_process_lock = False  # True when ``locked`` really locks (the core then uses it)
+
     @abstractmethod
     async def get(self, user_key: str) -> Stored | None:
         """The state, or None."""
@@ -44,6 +61,17 @@ class DialogStore(ABC):
     @abstractmethod
     async def delete(self, user_key: str) -> None:
         """Forget the state."""
+
+    @asynccontextmanager
+    async def locked(self, user_key: str) -> AsyncIterator[None]:
+        """Hold the user's state against other processes (a no-op unless a store needs it)."""
+        yield
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Forget the user's state; rows removed."""
+        had = await self.get(user_key) is not None
+        await self.delete(user_key)
+        return int(had)
 
 
 class MemoryDialogStore(DialogStore):
@@ -69,22 +97,78 @@ class MemoryDialogStore(DialogStore):
 
 
 class SqlDialogStore(DialogStore):
-    """One row per user; writes are compare-and-set on ``version`` across processes."""
+    """One row per user; writes are compare-and-set on ``version`` across processes.
+
+    On PostgreSQL ``locked`` also takes ``pg_advisory_xact_lock`` on the user, so one user's
+    messages are handled one at a time across processes; reads and writes inside it use the
+    lock's connection. SQLite has no such lock: the compare-and-set and the core's retry are
+    the guarantee there (a write over a stale version fails and the message is routed again).
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._sessions = session_factory(engine)
+        self.cross_process_lock = engine.dialect.name == "postgresql"
+        self._conn: ContextVar[AsyncConnection | None] = ContextVar(
+            f"dialog-lock-{id(self)}", default=None
+        )
+
+    def _session(self) -> AsyncSession:
+        """A session on the held lock's connection (savepoints), else a pooled one."""
+        conn = self._conn.get()
+        if conn is None:
+            return self._sessions()
+        return AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def locked(self, user_key: str) -> AsyncIterator[None]:
+        """PostgreSQL: an advisory transaction lock on the user for the block's duration."""
+        conn = await self._acquire(user_key) if self.cross_process_lock else None
+        if conn is None:
+            yield
+            return
+        token = self._conn.set(conn)
+        try:
+            yield
+            await conn.commit()
+        finally:
+            self._conn.reset(token)
+            await conn.close()
+
+    async def _acquire(self, user_key: str) -> AsyncConnection | None:
+        """A connection holding the user's lock; None (unlocked) when the database is down."""
+        try:
+            conn = await self._engine.connect()
+        except Exception:  # storage down: the core still answers, without questionnaire state
+            log.warning("dialog lock unavailable; continuing without it", exc_info=True)
+            return None
+        try:
+            await conn.execute(select(func.pg_advisory_xact_lock(lock_id(user_key))))
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def get(self, user_key: str) -> Stored | None:
-        """The state, or None."""
-        async with self._sessions() as s:
-            row = await s.get(DialogState, user_key)
-            return Stored(dict(row.data), row.version) if row else None
+        """The state, or None (a plain SELECT: this runs for every message)."""
+        query = select(col(DialogState.data), col(DialogState.version)).where(
+            col(DialogState.user_key) == user_key
+        )
+        held = self._conn.get()
+        if held is not None:
+            row = (await held.execute(query)).first()
+        else:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(query)).first()
+        return Stored(dict(row[0]), int(row[1])) if row else None
 
     async def put(self, user_key: str, data: dict[str, Any], version: int | None) -> None:
         """Insert when new, else update only if nobody wrote in between."""
         now = datetime.now(UTC)
         flow = str(data.get("flow", ""))
-        async with self._sessions() as s:
+        async with self._session() as s:
             if version is None:
                 s.add(DialogState(user_key=user_key, flow_id=flow, data=data, updated_at=now))
                 try:
@@ -103,7 +187,7 @@ class SqlDialogStore(DialogStore):
 
     async def delete(self, user_key: str) -> None:
         """Forget."""
-        async with self._sessions() as s:
+        async with self._session() as s:
             await s.exec(delete(DialogState).where(col(DialogState.user_key) == user_key))
             await s.commit()
 
@@ -131,6 +215,10 @@ class AssessmentLog(ABC):
     async def recent(self, limit: int = 100) -> list[AssessmentRecord]:
         """Newest first."""
 
+    @abstractmethod
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Delete the pseudonymous user's results; rows removed."""
+
 
 class MemoryAssessmentLog(AssessmentLog):
     """In-memory twin."""
@@ -145,6 +233,12 @@ class MemoryAssessmentLog(AssessmentLog):
     async def recent(self, limit: int = 100) -> list[AssessmentRecord]:
         """Newest first."""
         return list(reversed(self.items[-limit:]))
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Drop the user's results."""
+        before = len(self.items)
+        self.items = [i for i in self.items if i.user_key != user_key]
+        return before - len(self.items)
 
 
 class SqlAssessmentLog(AssessmentLog):
@@ -178,3 +272,10 @@ class SqlAssessmentLog(AssessmentLog):
                 )
                 for r in rows
             ]
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE the user's rows."""
+        async with self._sessions() as s:
+            result = await s.exec(delete(Assessment).where(col(Assessment.user_key) == user_key))
+            await s.commit()
+            return int(result.rowcount or 0)

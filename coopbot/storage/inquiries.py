@@ -9,10 +9,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Inquiry
 
@@ -51,6 +52,10 @@ class InquiryLog(ABC):
     async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
         """Store 👍 (+1) or 👎 (-1) on the user's own inquiry ``ref``; False if not found."""
 
+    @abstractmethod
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Delete every inquiry of the pseudonymous user; rows removed."""
+
     async def start(self) -> None:  # noqa: B027 (optional hook; most logs need no start)
         """Start background work, if any."""
 
@@ -80,6 +85,12 @@ class MemoryInquiryLog(InquiryLog):
                 return True
         return False
 
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Drop the user's records."""
+        before = len(self.items)
+        self.items = [i for i in self.items if i.user_key != user_key]
+        return before - len(self.items)
+
 
 class SqlInquiryLog(InquiryLog):
     """Batches inserts from concurrent replies into one transaction (group commit).
@@ -89,6 +100,7 @@ class SqlInquiryLog(InquiryLog):
     """
 
     def __init__(self, engine: AsyncEngine, wait: float = 0.5, batch: int = 200) -> None:
+        self._engine = engine
         self._sessions = session_factory(engine)
         self._queue: asyncio.Queue[tuple[InquiryRecord, asyncio.Future[None]]] = asyncio.Queue(
             maxsize=10_000
@@ -122,9 +134,7 @@ class SqlInquiryLog(InquiryLog):
 
     async def set_feedback(self, ref: str, user_key: str, vote: int) -> bool:
         """UPDATE the user's own row (after what is queued has been written)."""
-        if self._task is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.join(), 2)
+        await self._drain(2)
         async with self._sessions() as session:
             result = await session.exec(
                 update(Inquiry)
@@ -133,6 +143,20 @@ class SqlInquiryLog(InquiryLog):
             )
             await session.commit()
             return bool(result.rowcount == 1)
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """DELETE the user's rows, after what is queued has been written."""
+        await self._drain(5)
+        async with self._sessions() as session:
+            result = await session.exec(delete(Inquiry).where(col(Inquiry.user_key) == user_key))
+            await session.commit()
+            return int(result.rowcount or 0)
+
+    async def _drain(self, seconds: float) -> None:
+        """Wait (bounded) until queued records are in the database."""
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), seconds)
 
     async def close(self) -> None:
         """Write what is queued, then stop the writer."""
@@ -158,9 +182,8 @@ class SqlInquiryLog(InquiryLog):
         delay = 0.1
         while True:
             try:
-                async with self._sessions() as session:
-                    session.add_all([_row(item) for item, _ in batch])
-                    await session.commit()
+                async with self._engine.begin() as conn:  # one executemany, no ORM unit of work
+                    await conn.execute(insert(Inquiry), [_values(item) for item, _ in batch])
                 break
             except Exception:  # any driver error: keep the records, retry, log once per try
                 log.exception("could not store %d inquiries; retrying in %.1fs", len(batch), delay)
@@ -172,21 +195,21 @@ class SqlInquiryLog(InquiryLog):
                 done.set_result(None)
 
 
-def _row(item: InquiryRecord) -> Inquiry:
-    """Record → table row (texts bounded to the column size)."""
-    return Inquiry(
-        created_at=item.created_at,
-        channel=item.channel,
-        user_key=item.user_key,
-        kind=item.kind,
-        text=item.text[:4000] if item.text else item.text,
-        normalized=item.normalized[:4000] if item.normalized else item.normalized,
-        entry_id=item.entry_id,
-        score=item.score,
-        confident=item.confident,
-        ref=item.ref,
-        feedback=item.feedback,
-    )
+def _values(item: InquiryRecord) -> dict[str, object]:
+    """Record → column values (texts bounded to the column size)."""
+    return {
+        "created_at": item.created_at,
+        "channel": item.channel,
+        "user_key": item.user_key,
+        "kind": item.kind,
+        "text": item.text[:4000] if item.text else item.text,
+        "normalized": item.normalized[:4000] if item.normalized else item.normalized,
+        "entry_id": item.entry_id,
+        "score": item.score,
+        "confident": item.confident,
+        "ref": item.ref,
+        "feedback": item.feedback,
+    }
 
 
 def _record(row: Inquiry) -> InquiryRecord:

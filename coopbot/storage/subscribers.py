@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
-from coopbot.storage.tables import Subscriber
+from coopbot.storage.tables import Delivery, Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,10 @@ class SubscriberStore(ABC):
     @abstractmethod
     async def erase(self, user_key: str) -> int:
         """Forget every subscription of a user (erasure on request); how many rows went."""
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """The ``Erasable`` form of ``erase`` (``/xoadulieu``)."""
+        return await self.erase(user_key)
 
 
 class MemorySubscriberStore(SubscriberStore):
@@ -127,3 +132,15 @@ class SqlSubscriberStore(SubscriberStore):
             result = await s.exec(delete(Subscriber).where(col(Subscriber.user_key) == user_key))
             await s.commit()
             return int(result.rowcount or 0)
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Subscriptions, and the raw id on past announcements' delivery rows."""
+        removed = await self.erase(user_key)
+        async with self._sessions() as s:
+            result = await s.exec(
+                delete(Delivery).where(
+                    col(Delivery.channel) == user.channel, col(Delivery.chat_id) == user.user_id
+                )
+            )
+            await s.commit()
+        return removed + int(result.rowcount or 0)

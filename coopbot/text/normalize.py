@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # str.maketrans cannot express "drop combining marks", and unicodedata has no đ→d
 # decomposition (đ is a letter of its own, not d + a mark), so folding is done by hand.
@@ -18,6 +19,7 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=65536)  # called for every word of every message; words repeat a lot
 def fold(text: str) -> str:
     """Lowercase and drop Vietnamese diacritics (đ→d); idempotent."""
     decomposed = unicodedata.normalize("NFD", text.casefold().translate(_D_MAP))

@@ -1,0 +1,155 @@
+"""Decree 13/2023: consent notice, /xoadulieu erasure, retention of raw text (real databases)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coopbot.config import Settings
+from coopbot.core import Core, build_core, pseudonym
+from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
+from coopbot.storage.db import make_engine, session_factory
+from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
+from coopbot.storage.inquiries import SqlInquiryLog
+from coopbot.storage.migrate import upgrade_async
+from coopbot.storage.retention import apply_retention
+from coopbot.storage.subscribers import SqlSubscriberStore, Subscription
+from coopbot.storage.tables import Broadcast, Delivery
+from tests.dialog.helpers import Chat
+
+FINISH = ["/kiemtra", "7", "25", "20%", "0", "có", "có"]
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated database (SQLite and PostgreSQL)."""
+    await upgrade_async(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def _core(settings: Settings, engine: AsyncEngine) -> Core:
+    log = SqlInquiryLog(engine)
+    core = build_core(
+        settings,
+        log,
+        SqlDialogStore(engine),
+        SqlAssessmentLog(engine),
+        SqlSubscriberStore(engine),
+    )
+    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine)]
+    return core
+
+
+async def _count(engine: AsyncEngine, sql: str) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text(sql))).scalar_one())
+
+
+async def test_start_explains_what_is_kept_and_how_to_delete(core: Core) -> None:
+    notice = (await Chat(core).say("/start"))[-1].text
+    assert "ẩn danh" in notice and "365 ngày" in notice and "/xoadulieu" in notice
+
+
+async def test_xoadulieu_erases_only_that_user(
+    engine: AsyncEngine, settings_default: Settings
+) -> None:
+    core = _core(settings_default, engine)
+    contacts = SqlContactStore(engine)
+    alice, bob = (
+        Chat(core, "1111111111111111111", "zalo"),
+        Chat(core, "2222222222222222222", "zalo"),
+    )
+    await contacts.set_active("zalo", alice.user.user_id, True)
+    await contacts.set_active("zalo", bob.user.user_id, True)
+    dedup = SqlDedupStore(engine)
+    for chat in (alice, bob):  # a Zalo follow event is keyed by name, user and time
+        assert await dedup.first_time("zalo", f"follow:{chat.user.user_id}:1700000000000")
+    for chat in (alice, bob):
+        for line in FINISH:
+            await chat.say(line)
+        await chat.say("lap htx can bao nhieu nguoi")
+        await chat.say("/kiemtra")  # a questionnaire left half-way
+    assert await _count(engine, "SELECT count(*) FROM assessment") == 2
+    for chat in (alice, bob):  # both subscribed and received one announcement
+        key = pseudonym(chat.user, core.pseudonym_key)
+        sub = Subscription("zalo", chat.user.user_id, key, "quang-ngai", (), True)
+        await core.subscribers.save(sub)
+    async with session_factory(engine)() as s:
+        sent = Broadcast(created_by="an", text="Hạn nộp 15/12", state="queued", total=2)
+        s.add(sent)
+        await s.flush()
+        s.add_all(
+            Delivery(broadcast_id=sent.id, channel="zalo", chat_id=c.user.user_id, status="sent")
+            for c in (alice, bob)
+        )
+        await s.commit()
+
+    await alice.say("/xoadulieu")
+    assert "không hoàn tác" in alice.text
+    await alice.press(alice.button("Không xoá"))
+    assert await alice.stored() is not None
+    await alice.say("/xoadulieu")
+    await alice.press(alice.button("🗑 Xoá dữ liệu"))
+    assert "Đã xoá" in alice.text
+    await core.inquiries.close()
+
+    assert await alice.stored() is None and await bob.stored() is not None
+    assert await _count(engine, "SELECT count(*) FROM assessment") == 1
+    assert await contacts.is_active("zalo", alice.user.user_id) is None
+    assert await _count(engine, "SELECT count(*) FROM subscriber") == 1
+    assert await _count(engine, "SELECT count(*) FROM delivery") == 1
+    assert await core.subscribers.get("zalo", bob.user.user_id) is not None
+    assert await contacts.is_active("zalo", bob.user.user_id) is True
+    assert await dedup.first_time("zalo", f"follow:{alice.user.user_id}:1700000000000")
+    assert not await dedup.first_time("zalo", f"follow:{bob.user.user_id}:1700000000000")
+    rows = await _count(engine, "SELECT count(DISTINCT user_key) FROM inquiry")
+    assert rows == 1 and await _count(engine, "SELECT count(*) FROM inquiry") == len(FINISH) + 2
+
+
+async def test_retention_clears_old_text_and_keeps_counts(
+    engine: AsyncEngine, settings_default: Settings
+) -> None:
+    core = _core(settings_default, engine)
+    chat = Chat(core)
+    for q in ("lap htx can bao nhieu nguoi", "von gop toi da", "thoi tiet"):
+        await chat.say(q)
+    await core.inquiries.close()
+    old = datetime.now(UTC) - timedelta(days=400)
+    async with engine.begin() as conn:
+        first = (await conn.execute(text("SELECT min(id) FROM inquiry"))).scalar_one()
+        await conn.execute(
+            text("UPDATE inquiry SET created_at = :t WHERE id = :i"), {"t": old, "i": first}
+        )
+        await conn.execute(
+            text("INSERT INTO processed_update (channel, key, created_at) VALUES ('t', '1', :t)"),
+            {"t": old},
+        )
+        await conn.execute(
+            text("INSERT INTO processed_update (channel, key, created_at) VALUES ('t', '2', :t)"),
+            {"t": datetime.now(UTC)},
+        )
+        ancient, recent = old.timestamp(), datetime.now(UTC).timestamp()
+        for key, start in (("ip:10.0.0.1", ancient), ("name:chi", recent)):
+            await conn.execute(
+                text(
+                    "INSERT INTO login_throttle (key, failures, window_start, locked_until) "
+                    "VALUES (:k, 1, :s, 0)"
+                ),
+                {"k": key, "s": start},
+            )
+    report = await apply_retention(engine, 365)
+    assert (report.inquiries_cleared, report.updates_deleted) == (1, 1)
+    assert report.throttles_deleted == 1
+    assert await _count(engine, "SELECT count(*) FROM login_throttle WHERE key = 'name:chi'") == 1
+    assert await _count(engine, "SELECT count(*) FROM inquiry") == 3
+    assert await _count(engine, "SELECT count(*) FROM inquiry WHERE text IS NULL") == 1
+    kept = "SELECT count(*) FROM inquiry WHERE text IS NULL AND entry_id IS NOT NULL"
+    assert await _count(engine, kept) == 1
+    assert await _count(engine, "SELECT count(*) FROM processed_update") == 1
+    assert (await apply_retention(engine, 365)).inquiries_cleared == 0

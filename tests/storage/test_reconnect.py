@@ -1,0 +1,46 @@
+"""PostgreSQL connections dropped under the pool (a server restart): replies keep coming."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from coopbot.config import Settings
+from coopbot.core import build_core
+from coopbot.messages import IncomingMessage, UserKey
+from coopbot.storage.db import make_engine
+from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
+from coopbot.storage.inquiries import SqlInquiryLog
+from coopbot.storage.migrate import upgrade_async
+
+
+async def test_dropped_connections_cost_no_reply(
+    database_url: str, settings_default: Settings
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating server connections is a PostgreSQL scenario")
+    await upgrade_async(database_url)
+    engine = make_engine(database_url)
+    log = SqlInquiryLog(engine)
+    core = build_core(settings_default, log, SqlDialogStore(engine), SqlAssessmentLog(engine))
+    user = UserKey("web", "r1")
+    plain = database_url.replace("+asyncpg", "")
+    try:
+        assert "Câu 1/" in (await core.handle(IncomingMessage(user, text="/kiemtra")))[0].text
+        admin = await asyncpg.connect(plain)
+        name = plain.rsplit("/", 1)[1]
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        await admin.close()
+        error = core.kb.messages("error")
+        for text in ("7", "25", "lap htx can bao nhieu nguoi"):
+            replies = await core.handle(IncomingMessage(user, text=text))
+            assert replies and replies[0].text != error
+        await log.close()
+        rows = await log.recent()
+        assert len(rows) == 4
+    finally:
+        await engine.dispose()
