@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -206,9 +205,6 @@ def config_errors(exc: ValidationError) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; errors become one clear line and a non-zero exit."""
     args = _parser().parse_args(argv)
-    # opt in to python-telegram-bot's coming timedelta durations (retry_after); sender.py
-    # handles both, and without this PTB warns on every 429
-    os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
         settings = load_settings()
     except ValidationError as exc:

@@ -25,6 +25,7 @@ from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inquiries import SqlInquiryLog
 from coopbot.storage.migrate import upgrade_async
+from coopbot.storage.presence import Presence
 from coopbot.storage.subscribers import SqlSubscriberStore
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,12 @@ async def make_app(settings: Settings) -> web.Application:
 
         composer = Composer(core.kb, Broadcasts(engine))
         channel = TelegramChannel(
-            settings, core, SqlDedupStore(engine), SqlContactStore(engine), composer=composer
+            settings,
+            core,
+            SqlDedupStore(engine),
+            SqlContactStore(engine),
+            composer=composer,
+            presence=Presence(engine, "telegram"),
         )
         mount(app, TELEGRAM_PATH, channel)
         app[TELEGRAM_KEY] = channel

@@ -26,9 +26,11 @@ from coopbot.config import Settings
 from coopbot.core import Core
 from coopbot.messages import Reply
 from coopbot.storage.channel_state import ContactStore, DedupStore
+from coopbot.storage.presence import Presence
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram"
+BEAT_SECONDS = 5.0  # worker presence heartbeat (shares the send limit between processes)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 BASE_COMMANDS = [
@@ -52,6 +54,7 @@ class TelegramChannel:
         contacts: ContactStore,
         pacer: Pacer | None = None,
         composer: Composer | None = None,
+        presence: Presence | None = None,
     ) -> None:
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram channel")
@@ -61,6 +64,7 @@ class TelegramChannel:
         self.dedup = dedup
         self.contacts = contacts
         self.composer = composer
+        self.presence = presence
         self.officers = settings.officer_ids
         self.webhook_mode = bool(settings.telegram_webhook_url)
         builder = (
@@ -86,6 +90,9 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Initialise, register commands, then set the webhook or start polling."""
+        if self.presence is not None:
+            await self._share_limit()
+            self._background(self._share_limit_forever())
         await self.app.initialize()
         await self._set_commands()
         if self.webhook_mode:
@@ -108,9 +115,28 @@ class TelegramChannel:
         for task in list(self._side_tasks):
             task.cancel()
         await asyncio.gather(*self._side_tasks, return_exceptions=True)
+        if self.presence is not None:
+            try:
+                await self.presence.leave()
+            except Exception:  # shutting down anyway; the row expires after presence.TTL
+                log.exception("leaving worker presence failed")
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+
+    async def _share_limit(self) -> None:
+        """Send at 1/N of the bot's limit when N workers are live on this token."""
+        assert self.presence is not None
+        self.sender.pacer.share(await self.presence.beat())
+
+    async def _share_limit_forever(self) -> None:
+        """Beat every few seconds; a database hiccup keeps the last share."""
+        while True:
+            await asyncio.sleep(BEAT_SECONDS)
+            try:
+                await self._share_limit()
+            except Exception:  # keep the current share; try again next beat
+                log.exception("worker presence beat failed")
 
     async def _set_commands(self) -> None:
         """Vietnamese command list, including one command per questionnaire."""

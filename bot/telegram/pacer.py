@@ -46,8 +46,9 @@ class Pacer:
         jitter: float = JITTER,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.limit = max(1, int(per_second))
+        self.rate = per_second
         self.window = 1.0 + jitter
+        self.limit = max(1, int(per_second))
         self.chat_interval, self.group_interval = chat_interval, group_interval
         self.clock, self.sleep = clock, sleep
         self.sent: list[Slot] = []
@@ -57,6 +58,11 @@ class Pacer:
         self.bulk_spacing = self.window / self.limit
         self.last_bulk = -1e9
         self.lock = asyncio.Lock()
+
+    def share(self, workers: int) -> None:
+        """Take a 1/``workers`` share of the bot's limit (other processes send too)."""
+        self.limit = max(1, int(self.rate // max(1, workers)))
+        self.bulk_spacing = self.window / self.limit
 
     def pause(self, seconds: float) -> None:
         """Stop all sends for ``seconds`` (Telegram said so)."""

@@ -254,3 +254,13 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     error: str | None = Field(default=None, max_length=200)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class WorkerPresence(SQLModel, table=True):
+    """A running process that sends on a channel; live ones share the channel's send limit."""
+
+    __tablename__ = "worker_presence"
+
+    id: str = Field(primary_key=True, max_length=32)  # random per process
+    channel: str = Field(max_length=16, index=True)
+    seen_at: float = 0.0  # unix seconds of the last heartbeat

@@ -159,3 +159,11 @@ async def test_a_slot_counts_from_when_its_response_came_back() -> None:
     assert not task.done()
     now[0] = 1.8
     await asyncio.wait_for(task, 2)
+
+
+def test_a_pacer_takes_its_share_of_the_limit() -> None:
+    pacer = Pacer(per_second=30)
+    pacer.share(2)
+    assert pacer.limit == 15
+    pacer.share(1)
+    assert pacer.limit == 30

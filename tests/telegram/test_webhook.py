@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 from sqlalchemy import text as sql
@@ -161,3 +162,14 @@ async def test_token_never_reaches_logs(bot: Running, caplog) -> None:  # type: 
     assert "/bot***/sendMessage" in caplog.text  # the URL was logged, and redacted
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
+
+
+async def test_two_workers_on_one_token_split_the_send_limit(start_bot: Any) -> None:
+    first = await start_bot(webhook=True)
+    second = await start_bot(webhook=True)  # same database: another worker of the same bot
+    assert second.channel.sender.pacer.limit == 15
+    await first.channel._share_limit()  # its next heartbeat
+    assert first.channel.sender.pacer.limit == 15
+    await second.channel.presence.leave()
+    await first.channel._share_limit()
+    assert first.channel.sender.pacer.limit == 30
