@@ -21,6 +21,7 @@ from coopbot.broadcast.compose import Composer
 from coopbot.config import Settings
 from coopbot.core import Core, build_core
 from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
+from coopbot.storage.chat_context import SqlChatContextStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inquiries import SqlInquiryLog
@@ -87,8 +88,15 @@ async def make_app(settings: Settings) -> web.Application:
         from bot.zalo.channel import ZaloChannel
         from coopbot.storage.tokens import SqlTokenStore
 
+        context = SqlChatContextStore(engine)
+        core.erasables.append(context)
         zalo = ZaloChannel(
-            settings, core, SqlDedupStore(engine), SqlContactStore(engine), SqlTokenStore(engine)
+            settings,
+            core,
+            SqlDedupStore(engine),
+            SqlContactStore(engine),
+            SqlTokenStore(engine),
+            context=context,
         )
         mount(app, ZALO_PATH, zalo)
         app[ZALO_KEY] = zalo

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.server import ZALO_KEY, make_app
 from bot.zalo.channel import FREE_REPLY_WINDOW
 from coopbot.config import REPO_KNOWLEDGE, load_settings
-from coopbot.messages import Button, Reply
+from coopbot.messages import Button, Reply, UserKey
 from tests.fakes.zalo_api import FakeZaloAPI
 
 APP_ID, APP_SECRET, OA_SECRET = "1234567890", "app-secret-xyz", "oa-secret-abc"
@@ -198,7 +198,7 @@ async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZa
     _, channel = await serve()
     now = [1_800_000_000.0]
     channel.clock = lambda: now[0]
-    channel.last_inbound[USER] = (f"{USER}-old", now[0])
+    await channel.context.update("zalo", USER, reply=(f"{USER}-old", now[0]))
     long = "\n\n".join("đoạn " + "chữ " * 100 for _ in range(10))
     buttons = tuple(Button(f"Nút {i}", f"p:{i}") for i in range(3))
     assert await channel.send(USER, Reply(long, buttons))
@@ -212,3 +212,24 @@ async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZa
     many = tuple(Button(f"Chọn {i}", f"p:{i}") for i in range(7))
     await channel.send(USER, Reply("Chọn một:", many))
     assert not fake.to(USER)[-1]["buttons"] and "7. Chọn 6" in fake.to(USER)[-1]["text"]
+
+
+async def test_another_worker_knows_the_listed_options_and_the_reply_target(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    first_url, _ = await serve()
+    second_url, second = await serve()  # a second worker on the same database
+    await post(first_url, *fake.signed(fake.text_event(USER, "/vayquy", f"{USER}-a")))
+    await until(lambda: bool(fake.to(USER)))
+    assert "4. Thành viên tổ hợp tác" in fake.to(USER)[-1]["text"]  # a numbered list
+    await asyncio.sleep(0.1)
+    picked = await second._from_text(UserKey("zalo", USER), "4")
+    assert picked.kind == "payload" and picked.payload  # the second worker knows the list
+    assert await second.send(USER, Reply("một tin"))  # and replies free, to the last message
+    assert fake.to(USER)[-1]["recipient"] == {"message_id": f"{USER}-a"}
+    await post(second_url, *fake.signed(fake.text_event(USER, "4", f"{USER}-b")))
+    await until(lambda: len(fake.to(USER)) >= 3)
+    await second.runner.join()
+    reply = fake.to(USER)[-1]
+    assert "Câu 2/4" in reply["text"]  # "4" picked the option the first worker listed
+    assert reply["recipient"] == {"message_id": f"{USER}-b"}

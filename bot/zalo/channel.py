@@ -20,6 +20,7 @@ from coopbot.config import Settings
 from coopbot.core import Core
 from coopbot.messages import IncomingMessage, Reply, UserKey
 from coopbot.storage.channel_state import ContactStore, DedupStore
+from coopbot.storage.chat_context import ChatContextStore, MemoryChatContextStore
 from coopbot.storage.tokens import TokenPair, TokenStore
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class ZaloChannel:
         contacts: ContactStore,
         tokens: TokenStore,
         clock: Callable[[], float] = time.time,
+        context: ChatContextStore | None = None,
     ) -> None:
         for name in ("zalo_app_id", "zalo_oa_secret_key", "zalo_app_secret"):
             if getattr(settings, name) is None:
@@ -77,8 +79,7 @@ class ZaloChannel:
             app_secret.get_secret_value(),
         )
         self.runner = KeyedSerialRunner()
-        self.last_inbound: dict[str, tuple[str, float]] = {}  # user → (msg_id, when)
-        self.options: dict[str, list[str]] = {}  # user → payloads of a numbered list
+        self.context = context or MemoryChatContextStore()  # reply target, listed options
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
 
@@ -143,11 +144,11 @@ class ZaloChannel:
             incoming = IncomingMessage(user, text="/start")
         elif name == "user_send_text":
             if msg_id:
-                self.last_inbound[sender] = (msg_id, self.clock())
-            incoming = self._from_text(user, str(message.get("text", "")))
+                await self.context.update(CHANNEL, sender, reply=(msg_id, self.clock()))
+            incoming = await self._from_text(user, str(message.get("text", "")))
         elif name in NON_TEXT:
             if msg_id:
-                self.last_inbound[sender] = (msg_id, self.clock())
+                await self.context.update(CHANNEL, sender, reply=(msg_id, self.clock()))
             incoming = IncomingMessage(user, kind="other")
         else:
             if not name.startswith("oa_send"):
@@ -157,20 +158,22 @@ class ZaloChannel:
             ok = await self.send(sender, reply)
             self.core.observer.sent(CHANNEL, "sent" if ok else "failed")
 
-    def _from_text(self, user: UserKey, text: str) -> IncomingMessage:
+    async def _from_text(self, user: UserKey, text: str) -> IncomingMessage:
         """Typed text, a hidden-query button payload, or a number picking a listed option."""
         if text.startswith(PAYLOAD):
             return IncomingMessage(user, payload=text[len(PAYLOAD) :], kind="payload")
-        listed = self.options.get(user.user_id, [])
+        if not text.strip().isdigit():
+            return IncomingMessage(user, text=text)
+        listed = (await self.context.get(CHANNEL, user.user_id)).options
         if text.strip().isdigit() and 1 <= int(text.strip()) <= len(listed):
             return IncomingMessage(user, payload=listed[int(text.strip()) - 1], kind="payload")
         return IncomingMessage(user, text=text)
 
-    def recipient(self, user_id: str) -> dict[str, str]:
+    async def recipient(self, user_id: str) -> dict[str, str]:
         """Reply to the user's last message inside 48 hours (free), else by user id."""
-        last = self.last_inbound.get(user_id)
-        if last and self.clock() - last[1] < FREE_REPLY_WINDOW:
-            return {"message_id": last[0]}
+        ctx = await self.context.get(CHANNEL, user_id)
+        if ctx.reply_msg_id and self.clock() - ctx.reply_at < FREE_REPLY_WINDOW:
+            return {"message_id": ctx.reply_msg_id}
         return {"user_id": user_id}
 
     async def send(self, user_id: str, reply: Reply) -> bool:
@@ -181,9 +184,9 @@ class ZaloChannel:
         attachment = None
         if len(buttons) > MAX_BUTTONS:
             text += "\n\n" + "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, 1))
-            self.options[user_id] = [b.payload for b in buttons]
+            await self.context.update(CHANNEL, user_id, options=tuple(b.payload for b in buttons))
         elif buttons:
-            self.options.pop(user_id, None)
+            await self.context.update(CHANNEL, user_id, options=())
             attachment = {
                 "type": "template",
                 "payload": {
@@ -198,12 +201,13 @@ class ZaloChannel:
                 },
             }
         chunks = split_text(text, MAX_TEXT)
+        target = await self.recipient(user_id)
         for i, chunk in enumerate(chunks):
             message: dict[str, Any] = {"text": chunk}
             if attachment and i == len(chunks) - 1:
                 message["attachment"] = attachment
             try:
-                await self.client.send(self.recipient(user_id), message)
+                await self.client.send(target, message)
             except ZaloError as exc:
                 log.warning("zalo send failed: %s", exc)
                 return False

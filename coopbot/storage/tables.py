@@ -264,3 +264,16 @@ class WorkerPresence(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)  # random per process
     channel: str = Field(max_length=16, index=True)
     seen_at: float = 0.0  # unix seconds of the last heartbeat
+
+
+class ChatContext(SQLModel, table=True):
+    """Per-chat reply context every worker needs: the message to reply to inside Zalo's free
+    48-hour window, and the payloads of the numbered options last shown."""
+
+    __tablename__ = "chat_context"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=64)  # raw id, as in ``contact``
+    reply_msg_id: str | None = Field(default=None, max_length=64)
+    reply_at: float = 0.0  # unix seconds of that message
+    options: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from coopbot.config import Settings
 from coopbot.core import Core, build_core, pseudonym
 from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
+from coopbot.storage.chat_context import SqlChatContextStore
 from coopbot.storage.db import make_engine, session_factory
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inquiries import SqlInquiryLog
@@ -42,7 +43,7 @@ def _core(settings: Settings, engine: AsyncEngine) -> Core:
         SqlAssessmentLog(engine),
         SqlSubscriberStore(engine),
     )
-    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine)]
+    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine), SqlChatContextStore(engine)]
     return core
 
 
@@ -80,6 +81,9 @@ async def test_xoadulieu_erases_only_that_user(
         key = pseudonym(chat.user, core.pseudonym_key)
         sub = Subscription("zalo", chat.user.user_id, key, "quang-ngai", (), True)
         await core.subscribers.save(sub)
+    context = SqlChatContextStore(engine)
+    for chat in (alice, bob):
+        await context.update("zalo", chat.user.user_id, reply=("m1", 1.0), options=("p:1",))
     async with session_factory(engine)() as s:
         sent = Broadcast(created_by="an", text="Hạn nộp 15/12", state="queued", total=2)
         s.add(sent)
@@ -104,6 +108,7 @@ async def test_xoadulieu_erases_only_that_user(
     assert await contacts.is_active("zalo", alice.user.user_id) is None
     assert await _count(engine, "SELECT count(*) FROM subscriber") == 1
     assert await _count(engine, "SELECT count(*) FROM delivery") == 1
+    assert await _count(engine, "SELECT count(*) FROM chat_context") == 1
     assert await core.subscribers.get("zalo", bob.user.user_id) is not None
     assert await contacts.is_active("zalo", bob.user.user_id) is True
     assert await dedup.first_time("zalo", f"follow:{alice.user.user_id}:1700000000000")
