@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -62,13 +61,6 @@ def set_cookie(response: web.StreamResponse, request: web.Request, name: str, va
         secure=is_secure(request),
         max_age=12 * 3600,
     )
-
-
-def new_login_token(request: web.Request, response: web.StreamResponse) -> str:
-    """A fresh sign-in form token, also set as a cookie (double submit)."""
-    token = secrets.token_urlsafe(24)
-    set_cookie(response, request, LOGIN_COOKIE, token)
-    return token
 
 
 def same(a: str | None, b: str | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -13,7 +14,6 @@ from aiohttp import web
 from bot.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
-    new_login_token,
     requires,
     safe_next,
     same,
@@ -31,29 +31,20 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @routes.get("/admin/login")
 async def login_form(request: web.Request) -> web.Response:
     """The sign-in form with a fresh double-submit token."""
-    blank = web.Response()
-    token = new_login_token(request, blank)
-    return _login_page(request, blank, token, safe_next(request.query.get("next")), "", None, 200)
+    return _login_page(request, safe_next(request.query.get("next")), "", None, 200)
 
 
 def _login_page(
-    request: web.Request,
-    response: web.Response | None,
-    token: str,
-    next_url: str,
-    name: str,
-    error: str | None,
-    status: int,
+    request: web.Request, next_url: str, name: str, error: str | None, status: int
 ) -> web.Response:
-    """Render the form, keeping the cookie set on ``response`` (if any)."""
-    fresh = page(
+    """Render the form with a new token, also set as a cookie (double submit)."""
+    token = secrets.token_urlsafe(24)
+    response = page(
         request, "login.html", status=status, login_token=token, next=next_url, name=name,
         error=error,
     )  # fmt: skip
-    if response is not None:
-        for morsel in response.cookies.values():
-            fresh.cookies[morsel.key] = morsel
-    return fresh
+    set_cookie(response, request, LOGIN_COOKIE, token)
+    return response
 
 
 @routes.post("/admin/login")
@@ -66,9 +57,7 @@ async def login(request: web.Request) -> web.Response:
     next_url = safe_next(str(form.get("next", "")))
 
     def again(error: str, status: int) -> web.Response:
-        blank = web.Response()
-        token = new_login_token(request, blank)
-        return _login_page(request, blank, token, next_url, name, error, status)
+        return _login_page(request, next_url, name, error, status)
 
     if not same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE)):
         return again("Biểu mẫu đã hết hạn. Hãy đăng nhập lại.", 403)
@@ -200,23 +189,18 @@ async def _stream_csv(
     return response
 
 
-@routes.get("/admin/export/inquiries.csv")
+@routes.get("/admin/export/{table:inquiries|assessments}.csv")
 @requires(Role.STAFF)
-async def export_inquiries(request: web.Request) -> web.StreamResponse:
-    """Inquiries as CSV, filtered by dates, channel and status."""
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    """Inquiries (filters: dates, channel, status) or assessment results (dates, channel)."""
     flt = parse_filter(request.query)
     if isinstance(flt, str):
         return web.Response(status=400, text=flt)
-    rows = request.app[ADMIN_KEY].history.inquiry_rows(flt)
-    return await _stream_csv(request, "inquiries.csv", INQUIRY_COLUMNS, rows)
-
-
-@routes.get("/admin/export/assessments.csv")
-@requires(Role.STAFF)
-async def export_assessments(request: web.Request) -> web.StreamResponse:
-    """Assessment results as CSV, filtered by dates and channel."""
-    flt = parse_filter(request.query)
-    if isinstance(flt, str):
-        return web.Response(status=400, text=flt)
-    rows = request.app[ADMIN_KEY].history.assessment_rows(flt)
+    history = request.app[ADMIN_KEY].history
+    table = request.match_info["table"]
+    if table == "inquiries":
+        return await _stream_csv(
+            request, "inquiries.csv", INQUIRY_COLUMNS, history.inquiry_rows(flt)
+        )
+    rows = history.assessment_rows(flt)
     return await _stream_csv(request, "assessments.csv", ASSESSMENT_COLUMNS, rows)

@@ -48,7 +48,12 @@ class CurationStore:
 
     async def add_phrasing(self, entry_id: str, text: str, created_by: str) -> int:
         """Store a phrasing; returns its id."""
-        row = ExtraPhrasing(entry_id=entry_id, text=text, created_by=created_by)
+        return await self._insert(
+            ExtraPhrasing(entry_id=entry_id, text=text, created_by=created_by)
+        )
+
+    async def _insert(self, row: ExtraPhrasing | DraftEntry) -> int:
+        """Add one row; its new id."""
         async with self.sessions() as s:
             s.add(row)
             await s.commit()
@@ -85,12 +90,7 @@ class CurationStore:
             sources=sources,
             created_by=created_by,
         )
-        async with self.sessions() as s:
-            s.add(row)
-            await s.commit()
-            await s.refresh(row)
-        assert row.id is not None
-        return row.id
+        return await self._insert(row)
 
     async def drafts(self) -> list[Draft]:
         """Every draft, newest first."""
