@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from coopbot.messages import UserKey
-from coopbot.storage.db import session_factory
+from coopbot.storage.db import session_factory, upsert
 from coopbot.storage.tables import Contact, ProcessedUpdate
 
 
@@ -116,22 +116,21 @@ class SqlContactStore(ContactStore):
         self._sessions = session_factory(engine)
 
     async def set_active(self, channel: str, chat_id: str, active: bool) -> None:
-        """Upsert (read-modify-write; a concurrent insert is retried as an update)."""
-        for _ in range(2):
-            async with self._sessions() as s:
-                row = await s.get(Contact, (channel, chat_id))
-                if row is None:
-                    s.add(Contact(channel=channel, chat_id=chat_id, active=active))
-                elif row.active == active:
-                    return
-                else:
-                    row.active = active
-                    row.updated_at = datetime.now(UTC)
-                try:
-                    await s.commit()
-                    return
-                except IntegrityError:
-                    continue
+        """Upsert; nothing is written when an existing row already says so."""
+
+        def change(row: Contact, created: bool) -> bool:
+            if not created and row.active == active:
+                return False
+            row.active, row.updated_at = active, datetime.now(UTC)
+            return True
+
+        await upsert(
+            self._sessions,
+            Contact,
+            (channel, chat_id),
+            lambda: Contact(channel=channel, chat_id=chat_id, active=active),
+            change,
+        )
 
     async def is_active(self, channel: str, chat_id: str) -> bool | None:
         """Get."""

@@ -10,12 +10,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from coopbot.messages import UserKey
-from coopbot.storage.db import session_factory
+from coopbot.storage.db import session_factory, upsert
 from coopbot.storage.tables import ChatContext
 
 
@@ -99,23 +98,22 @@ class SqlChatContextStore(ChatContextStore):
         reply: tuple[str, float] | None = None,
         options: tuple[str, ...] | None = None,
     ) -> None:
-        """Upsert; a concurrent first insert is retried as an update."""
-        for attempt in (1, 2):
-            async with self._sessions() as s:
-                row = await s.get(ChatContext, (channel, chat_id)) or ChatContext(
-                    channel=channel, chat_id=chat_id
-                )
-                if reply is not None:
-                    row.reply_msg_id, row.reply_at = reply
-                if options is not None:
-                    row.options = list(options) or None
-                s.add(row)
-                try:
-                    await s.commit()
-                    return
-                except IntegrityError:
-                    if attempt == 2:
-                        raise
+        """Upsert the chat's row."""
+
+        def change(row: ChatContext, _created: bool) -> bool:
+            if reply is not None:
+                row.reply_msg_id, row.reply_at = reply
+            if options is not None:
+                row.options = list(options) or None
+            return True
+
+        await upsert(
+            self._sessions,
+            ChatContext,
+            (channel, chat_id),
+            lambda: ChatContext(channel=channel, chat_id=chat_id),
+            change,
+        )
 
     async def erase_user(self, user: UserKey, user_key: str) -> int:
         """Delete the chat's row."""

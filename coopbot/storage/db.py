@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+Row = TypeVar("Row", bound=SQLModel)
 
 POOL_SIZE = 20  # kept open: above it, connections are opened and closed per use (slow)
 
@@ -39,3 +46,30 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep objects usable after commit."""
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def upsert(
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[Row],
+    key: Any,
+    new: Callable[[], Row],
+    change: Callable[[Row, bool], bool],
+) -> None:
+    """Read-modify-write one row by primary key, creating it with ``new()`` when missing.
+
+    ``change(row, created)`` edits the row and returns False when there is nothing to write.
+    Two workers may insert the same new key at once: the loser retries, then finds the row and
+    updates it."""
+    for attempt in (1, 2):
+        async with sessions() as s:
+            found = await s.get(model, key)
+            row = new() if found is None else found
+            if not change(row, found is None):
+                return
+            s.add(row)
+            try:
+                await s.commit()
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise

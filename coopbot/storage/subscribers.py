@@ -7,12 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from coopbot.messages import UserKey
-from coopbot.storage.db import session_factory
+from coopbot.storage.db import session_factory, upsert
 from coopbot.storage.tables import Delivery, Subscriber
 
 
@@ -108,23 +107,21 @@ class SqlSubscriberStore(SubscriberStore):
             )
 
     async def save(self, item: Subscription) -> None:
-        """Upsert (a concurrent insert is retried as an update)."""
-        for _ in range(2):
-            async with self._sessions() as s:
-                row = await s.get(Subscriber, (item.channel, item.chat_id))
-                if row is None:
-                    row = Subscriber(channel=item.channel, chat_id=item.chat_id, user_key="")
-                    s.add(row)
-                row.user_key = item.user_key
-                row.province = item.province
-                row.topics = pack_topics(item.topics)
-                row.subscribed = item.subscribed
-                row.updated_at = datetime.now(UTC)
-                try:
-                    await s.commit()
-                    return
-                except IntegrityError:
-                    continue
+        """Upsert the subscriber's row."""
+
+        def change(row: Subscriber, _created: bool) -> bool:
+            row.user_key, row.province = item.user_key, item.province
+            row.topics, row.subscribed = pack_topics(item.topics), item.subscribed
+            row.updated_at = datetime.now(UTC)
+            return True
+
+        await upsert(
+            self._sessions,
+            Subscriber,
+            (item.channel, item.chat_id),
+            lambda: Subscriber(channel=item.channel, chat_id=item.chat_id, user_key=""),
+            change,
+        )
 
     async def erase(self, user_key: str) -> int:
         """Delete the user's rows."""
