@@ -48,7 +48,8 @@ async def open_core(settings: Settings) -> tuple[Core, AsyncEngine]:
         SqlAssessmentLog(engine),
         SqlSubscriberStore(engine),
     )
-    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine)]  # raw ids go too
+    # raw ids go too; chat context whether or not Zalo is configured now
+    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine), SqlChatContextStore(engine)]
     await inquiries.start()
     return core, engine
 
@@ -88,15 +89,13 @@ async def make_app(settings: Settings) -> web.Application:
         from bot.zalo.channel import ZaloChannel
         from coopbot.storage.tokens import SqlTokenStore
 
-        context = SqlChatContextStore(engine)
-        core.erasables.append(context)
         zalo = ZaloChannel(
             settings,
             core,
             SqlDedupStore(engine),
             SqlContactStore(engine),
             SqlTokenStore(engine),
-            context=context,
+            context=SqlChatContextStore(engine),
         )
         mount(app, ZALO_PATH, zalo)
         app[ZALO_KEY] = zalo

@@ -9,16 +9,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.server import open_core
 from coopbot.config import Settings
-from coopbot.core import Core, build_core, pseudonym
+from coopbot.core import Core, pseudonym
 from coopbot.storage.channel_state import SqlContactStore, SqlDedupStore
 from coopbot.storage.chat_context import SqlChatContextStore
-from coopbot.storage.db import make_engine, session_factory
-from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
-from coopbot.storage.inquiries import SqlInquiryLog
-from coopbot.storage.migrate import upgrade_async
+from coopbot.storage.db import session_factory
 from coopbot.storage.retention import apply_retention
-from coopbot.storage.subscribers import SqlSubscriberStore, Subscription
+from coopbot.storage.subscribers import Subscription
 from coopbot.storage.tables import Broadcast, Delivery
 from tests.dialog.helpers import Chat
 
@@ -26,25 +24,15 @@ FINISH = ["/kiemtra", "7", "25", "20%", "0", "có", "có"]
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """A migrated database (SQLite and PostgreSQL)."""
-    await upgrade_async(database_url)
-    engine = make_engine(database_url)
-    yield engine
+async def served(
+    database_url: str, settings_default: Settings
+) -> AsyncIterator[tuple[Core, AsyncEngine]]:
+    """The core and engine exactly as ``coopbot serve`` wires them (SQLite and PostgreSQL)."""
+    settings = settings_default.model_copy(update={"database_url": database_url})
+    core, engine = await open_core(settings)
+    yield core, engine
+    await core.inquiries.close()
     await engine.dispose()
-
-
-def _core(settings: Settings, engine: AsyncEngine) -> Core:
-    log = SqlInquiryLog(engine)
-    core = build_core(
-        settings,
-        log,
-        SqlDialogStore(engine),
-        SqlAssessmentLog(engine),
-        SqlSubscriberStore(engine),
-    )
-    core.erasables += [SqlContactStore(engine), SqlDedupStore(engine), SqlChatContextStore(engine)]
-    return core
 
 
 async def _count(engine: AsyncEngine, sql: str) -> int:
@@ -57,10 +45,8 @@ async def test_start_explains_what_is_kept_and_how_to_delete(core: Core) -> None
     assert "ẩn danh" in notice and "365 ngày" in notice and "/xoadulieu" in notice
 
 
-async def test_xoadulieu_erases_only_that_user(
-    engine: AsyncEngine, settings_default: Settings
-) -> None:
-    core = _core(settings_default, engine)
+async def test_xoadulieu_erases_only_that_user(served: tuple[Core, AsyncEngine]) -> None:
+    core, engine = served
     contacts = SqlContactStore(engine)
     alice, bob = (
         Chat(core, "1111111111111111111", "zalo"),
@@ -117,10 +103,8 @@ async def test_xoadulieu_erases_only_that_user(
     assert rows == 1 and await _count(engine, "SELECT count(*) FROM inquiry") == len(FINISH) + 2
 
 
-async def test_retention_clears_old_text_and_keeps_counts(
-    engine: AsyncEngine, settings_default: Settings
-) -> None:
-    core = _core(settings_default, engine)
+async def test_retention_clears_old_text_and_keeps_counts(served: tuple[Core, AsyncEngine]) -> None:
+    core, engine = served
     chat = Chat(core)
     for q in ("lap htx can bao nhieu nguoi", "von gop toi da", "thoi tiet"):
         await chat.say(q)
