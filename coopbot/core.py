@@ -33,7 +33,7 @@ from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLo
 from coopbot.storage.subscribers import MemorySubscriberStore, SubscriberStore
 
 log = logging.getLogger(__name__)
-STATE_ATTEMPTS = 5  # compare-and-set retries when another process wrote the state meanwhile
+STATE_ATTEMPTS = 8  # compare-and-set tries when another process wrote the state meanwhile
 
 
 def pseudonym(user: UserKey, key: bytes) -> str:
@@ -185,7 +185,9 @@ class Core:
             except StateConflict:
                 if attempt == STATE_ATTEMPTS:
                     raise
-                await asyncio.sleep(random.uniform(0, 0.01 * attempt))  # desynchronise writers
+                # exponential backoff with jitter: a writer that keeps losing to a busy one
+                # waits long enough (up to ~1.3 s in all) for the other's burst to pass
+                await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
                 continue
             if expired is not None:
                 outcome = self._with_expiry_note(outcome, expired)
