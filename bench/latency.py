@@ -24,8 +24,6 @@ def measure(replicate_to: int) -> dict[str, float]:
     from bot.evaluate import read_jsonl
     from coopbot.config import load_settings
     from coopbot.core import build_core
-    from coopbot.dialog import Router
-    from coopbot.retrieval import Retriever
 
     started = time.perf_counter()
     core = build_core(load_settings())
@@ -39,7 +37,7 @@ def measure(replicate_to: int) -> dict[str, float]:
         ][:replicate_to]
         big = replace(kb, entries=tuple(copies), by_id={e.id: e for e in copies})
         started = time.perf_counter()
-        core.router = Router(big, Retriever(big))
+        core.live.router = core.live.factory.build(big)
         startup = time.perf_counter() - started
     questions = [
         r["q"] for f in ("dev.jsonl", "heldout.jsonl") for r in read_jsonl(HERE / "eval" / f)

@@ -293,6 +293,7 @@ async def telegram_fake(port: int) -> tuple[FakeBotAPI, dict[str, str]]:
         "TELEGRAM_BOT_TOKEN": tg.TOKEN,
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/webhooks/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": tg.SECRET,
         "COOPBOT_TELEGRAM_RATE": "100000",
     }
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402
 
 TOKEN = "123456789:AAHbenchTokenOnlyForLoopback_abcdefgh"
+SECRET = "bench-webhook-secret"
 IN_FLIGHT = 32
 _ids = iter(range(50_000, 10**9))  # update ids are never reused: the bot deduplicates them
 QUESTIONS = [
@@ -74,7 +75,8 @@ async def drive(fake: FakeBotAPI, port: int, n: int) -> dict[str, float]:
             update = {"update_id": uid, **fake.text_update(chat, QUESTIONS[i % len(QUESTIONS)])}
             async with gate:
                 started[chat] = time.perf_counter()
-                async with http.post(url, json=update) as resp:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                async with http.post(url, json=update, headers=headers) as resp:
                     await resp.read()
                 deadline = time.perf_counter() + 30
                 while chat not in replied and time.perf_counter() < deadline:  # noqa: ASYNC110
@@ -119,6 +121,7 @@ async def main(n: int) -> None:
                 "TELEGRAM_API_BASE_URL": fake.base_url,
                 "COOPBOT_LOG_LEVEL": "WARNING",
                 "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/webhooks/telegram",
+                "TELEGRAM_WEBHOOK_SECRET": SECRET,
                 "COOPBOT_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
             }
             serve = [sys.executable, "-m", "bot", "serve"]

@@ -21,6 +21,7 @@ from coopbot.errors import CoopbotError, InputError
 from coopbot.knowledge import check_knowledge
 
 ACCESS_LOG = '"%r" %s %b %Tfs'  # no client address: it is personal data
+SHUTDOWN_SECONDS = 3.0  # requests in flight get this long after SIGTERM; the inbox keeps the rest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -174,6 +175,7 @@ def _serve(settings: Settings) -> int:
         print=None,
         reuse_port=settings.reuse_port or None,
         access_log_format=ACCESS_LOG,
+        shutdown_timeout=SHUTDOWN_SECONDS,
     )
     return 0
 
@@ -181,8 +183,12 @@ def _serve(settings: Settings) -> int:
 def _chat(settings: Settings) -> int:
     """``coopbot chat``: the terminal channel (no tokens, no network, no database)."""
     from bot.web.terminal import run
+    from coopbot.inbound.pipeline import Pipeline
+    from coopbot.storage.channel_state import MemoryContactStore
+    from coopbot.storage.inbox import MemoryInbox
 
-    asyncio.run(run(build_core(settings)))
+    pipeline = Pipeline(build_core(settings), MemoryInbox(), {}, MemoryContactStore())
+    asyncio.run(run(pipeline))
     return 0
 
 

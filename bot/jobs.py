@@ -23,12 +23,13 @@ async def retention_loop(engine: AsyncEngine, days: int, interval: float, delay:
         try:
             report = await apply_retention(engine, days)
             log.info(
-                "retention: cleared text of %d inquiries, deleted %d dedup keys, %d sessions, "
-                "%d sign-in throttle rows",
+                "retention: cleared text of %d inquiries, deleted %d inbox/quarantine rows, "
+                "%d sessions, %d sign-in throttle rows, %d curated texts",
                 report.inquiries_cleared,
                 report.updates_deleted,
                 report.sessions_deleted,
                 report.throttles_deleted,
+                report.curated_deleted,
             )
         except Exception:  # the database may be down; try again next time
             log.exception("retention pass failed")

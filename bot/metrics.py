@@ -46,6 +46,12 @@ class Metrics:
         self.errors = Counter(
             "coopbot_errors", "Failures in the reply path, by where", ["where"], registry=r
         )
+        self.quarantine = Counter(
+            "coopbot_quarantined",
+            "Items set aside after failing repeatedly, by source",
+            ["source"],
+            registry=r,
+        )
         self.log_errors = Counter(
             "coopbot_log_errors", "ERROR log records, by logger", ["logger"], registry=r
         )
@@ -67,6 +73,10 @@ class Metrics:
     def failed(self, where: str) -> None:
         """Count one error."""
         self.errors.labels(where).inc()
+
+    def quarantined(self, source: str) -> None:
+        """Count one quarantined item."""
+        self.quarantine.labels(source).inc()
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 ASYNC_DRIVERS = ("sqlite+aiosqlite:", "postgresql+asyncpg:")
 URL_FIELDS = (
@@ -51,6 +53,7 @@ class Settings(BaseSettings):
     telegram_officers: str = Field("", alias="COOPBOT_TELEGRAM_OFFICERS")
     broadcast_worker: bool = Field(True, alias="COOPBOT_BROADCAST_WORKER")
     broadcast_lease: float = Field(60.0, alias="COOPBOT_BROADCAST_LEASE", gt=0)
+    inbox_lease: float = Field(30.0, alias="COOPBOT_INBOX_LEASE", gt=0)
 
     telegram_send_rate: float = Field(30.0, alias="COOPBOT_TELEGRAM_RATE", gt=0)
     zalo_app_id: str | None = Field(None, alias="ZALO_APP_ID")
@@ -125,6 +128,24 @@ class Settings(BaseSettings):
                 if getattr(self, name) is None:
                     raise ValueError(f"{name.upper()}: required when ZALO_APP_ID is set")
         return self
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        """A public webhook without a secret would answer forged updates: refuse to start."""
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set "
+                "(1-256 characters A-Z, a-z, 0-9, _ or -)"
+            )
+        return self
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a secret token."""
+        if value is not None and not SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters A-Z, a-z, 0-9, _ or -")
+        return value
 
     @field_validator("log_level")
     @classmethod

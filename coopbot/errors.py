@@ -6,6 +6,7 @@ Hierarchy::
     ├── ConfigError        bad or missing configuration value
     ├── KnowledgeError     knowledge/ content failed to load or validate (carries problems)
     ├── StorageError       the database could not be reached or migrated
+    │   └── StorageUnavailable   the database does not answer now (users are told "busy")
     └── InputError         user or CLI input that cannot be read (named key, clear reason)
 """
 
@@ -45,6 +46,10 @@ class KnowledgeError(CoopbotError):
 
 class StorageError(CoopbotError):
     """The database failed."""
+
+
+class StorageUnavailable(StorageError):
+    """The database does not answer now; the user is asked to try again shortly."""
 
 
 class InputError(CoopbotError):

@@ -19,6 +19,9 @@ class Observer(Protocol):
     def failed(self, where: str) -> None:
         """Something went wrong at ``where`` (core, storage, a channel)."""
 
+    def quarantined(self, source: str) -> None:
+        """An item that kept failing was set aside (``inbox``, ``inquiry``)."""
+
 
 class NullObserver:
     """Observes nothing (the default for tests and the command line)."""
@@ -32,4 +35,7 @@ class NullObserver:
         """Ignore."""
 
     def failed(self, where: str) -> None:
+        """Ignore."""
+
+    def quarantined(self, source: str) -> None:
         """Ignore."""

@@ -7,12 +7,13 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from coopbot.config import REPO_KNOWLEDGE, Settings, load_settings
-from coopbot.core import Core, build_core
+from coopbot.core import Core, Stores, build_core
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.storage.inquiries import MemoryInquiryLog
 
@@ -42,7 +43,7 @@ def shared_core(settings_default: Settings) -> Core:
 @pytest.fixture
 def core(settings_default: Settings) -> Core:
     """A fresh core with an in-memory inquiry log."""
-    return build_core(settings_default, MemoryInquiryLog())
+    return build_core(settings_default, Stores(inquiries=MemoryInquiryLog()))
 
 
 @pytest.fixture
@@ -79,7 +80,26 @@ async def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, pg_ok: bool
 ) -> AsyncIterator[str]:
     """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
+    async with fresh_database(request.param, tmp_path, pg_ok) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_ok: bool
+) -> AsyncIterator[str | None]:
+    """None for a store's in-memory twin, else a fresh database URL (for contract tests)."""
+    if request.param == "memory":
+        yield None
+        return
+    async with fresh_database(request.param, tmp_path, pg_ok) as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_database(kind: str, tmp_path: Path, pg_ok: bool) -> AsyncIterator[str]:
+    """A new SQLite file or PostgreSQL database (dropped afterwards)."""
+    if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
     if not pg_ok:

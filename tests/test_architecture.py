@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LEAVES = {"coopbot.messages", "coopbot.errors", "coopbot.text"}
-FORBIDDEN_IN_CORE = ("bot", "telegram")
+LEAVES = {"coopbot.messages", "coopbot.errors", "coopbot.text", "coopbot.payloads"}
+FORBIDDEN_IN_CORE = ("bot", "telegram", "aiohttp")
 
 
 def _imports(path: Path) -> set[str]:

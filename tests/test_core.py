@@ -5,7 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coopbot.core import Core
+from coopbot.config import Settings
+from coopbot.core import Core, Stores, build_core
+from coopbot.dialog import Turn
 from coopbot.messages import IncomingMessage, UserKey
 from coopbot.storage.dialogs import MemoryDialogStore, Stored
 from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
@@ -109,12 +111,13 @@ class BrokenLog(InquiryLog):
         raise RuntimeError("database is on fire")
 
 
-async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
-    core.inquiries = BrokenLog()
+async def test_a_broken_log_never_breaks_the_reply(settings_default: Settings) -> None:
+    core = build_core(settings_default, Stores(inquiries=BrokenLog()))
     replies = await core.handle(_text("lap htx can may nguoi"))
     assert "Nguồn:" in replies[0].text
     vote = IncomingMessage(USER, payload=replies[0].buttons[-1].payload, kind="payload")
-    assert "Cảm ơn" in (await core.handle(vote))[0].text
+    answer = (await core.handle(vote))[0].text
+    assert "Cảm ơn" not in answer and "trục trặc" in answer  # a lost vote is never thanked
 
 
 @settings(
@@ -122,7 +125,7 @@ async def test_a_broken_log_never_breaks_the_reply(core: Core) -> None:
 )
 @given(st.text(max_size=300))
 def test_any_text_gets_a_reply(shared_core: Core, text: str) -> None:
-    replies = shared_core.router.route(_text(text)).replies
+    replies = shared_core.router.route(Turn.of(_text(text), "k", "r", 0.0)).replies
     assert replies and all(r.text for r in replies)
 
 
@@ -131,10 +134,16 @@ class DownDialogs(MemoryDialogStore):
         raise ConnectionError("database unreachable")
 
 
-async def test_questions_are_answered_while_dialog_storage_is_down(core: Core) -> None:
-    core.dialogs = DownDialogs()
+async def test_questions_are_answered_while_dialog_storage_is_down(
+    settings_default: Settings,
+) -> None:
+    core = build_core(settings_default, Stores(dialogs=DownDialogs()))
     replies = await core.handle(_text("hồ sơ đăng ký htx gồm những gì"))
     assert "Nguồn:" in replies[0].text
+    for misleading in ("/huy", "/menu", "5"):  # need the stored state: say busy, nothing else
+        assert "bận" in (await core.handle(_text(misleading)))[0].text
+    stale = IncomingMessage(USER, payload="flow:cancel", kind="payload")
+    assert "bận" in (await core.handle(stale))[0].text
 
 
 async def test_feedback_buttons_vote_on_the_answer(core: Core) -> None:

@@ -13,8 +13,11 @@ from aiohttp import web
 
 from bot.server import ZALO_KEY, make_app
 from bot.zalo.channel import FREE_REPLY_WINDOW
+from coopbot.broadcast.model import Outcome
 from coopbot.config import REPO_KNOWLEDGE, load_settings
-from coopbot.messages import Button, Reply, UserKey
+from coopbot.messages import Button, IncomingMessage, Reply, UserKey
+from coopbot.storage.inbox import Claimed
+from tests.fakes.raw_http import raw_post
 from tests.fakes.zalo_api import FakeZaloAPI
 
 APP_ID, APP_SECRET, OA_SECRET = "1234567890", "app-secret-xyz", "oa-secret-abc"
@@ -80,7 +83,7 @@ async def test_a_faq_conversation_with_buttons(
     assert await post(url, *follow) == 200
     assert await post(url, *follow) == 200  # a retried follow is welcomed once
     await until(lambda: len(fake.to(USER)) >= 3)
-    await channel.runner.join()
+    await channel.pipeline.join()
     assert len(fake.to(USER)) == 3  # welcome, privacy note, offer to subscribe
     welcome = fake.to(USER)[0]
     assert "Xin chào" in welcome["text"] and welcome["recipient"] == {"user_id": USER}
@@ -95,7 +98,7 @@ async def test_a_faq_conversation_with_buttons(
 async def test_a_questionnaire_by_hidden_query_buttons(
     serve: Callable[..., Any], fake: FakeZaloAPI
 ) -> None:
-    url, _ = await serve()
+    url, channel = await serve()
     n = 0
 
     async def say(text: str) -> dict[str, Any]:
@@ -104,7 +107,7 @@ async def test_a_questionnaire_by_hidden_query_buttons(
         before = len(fake.to(USER))
         await post(url, *fake.signed(fake.text_event(USER, text, f"{USER}-q{n}")))
         await until(lambda: len(fake.to(USER)) > before)
-        await asyncio.sleep(0.1)
+        await channel.pipeline.join()
         return fake.to(USER)[-1]
 
     first = await say("/vayquy")
@@ -125,7 +128,7 @@ async def test_a_questionnaire_by_hidden_query_buttons(
 async def test_forged_stale_replayed_and_malformed(
     serve: Callable[..., Any], fake: FakeZaloAPI
 ) -> None:
-    url, _ = await serve()
+    url, channel = await serve()
     event = fake.text_event(USER, "htx có con dấu không", f"{USER}-9")
     raw, headers = fake.signed(event, secret="wrong")
     assert await post(url, raw, headers) == 401
@@ -136,7 +139,7 @@ async def test_forged_stale_replayed_and_malformed(
     raw, headers = fake.signed(event)
     assert await post(url, raw, headers) == 200
     assert await post(url, raw, headers) == 200  # Zalo retries: same msg_id
-    await asyncio.sleep(0.5)
+    await channel.pipeline.join()
     assert len(fake.to(USER)) == 1
 
 
@@ -159,10 +162,9 @@ async def test_non_text_echoes_unknown_and_unfollow(
     for name in ("oa_send_text", "user_seen_message", "something_new"):
         await post(url, *fake.signed({"event_name": name, "sender": {"id": USER}}))
     await post(url, *fake.signed({"event_name": "unfollow", "sender": {"id": USER}}))
-    await asyncio.sleep(0.3)
-    await channel.runner.join()
+    await channel.pipeline.join()
     assert len(fake.to(USER)) == 1
-    assert await channel.contacts.is_active("zalo", USER) is False
+    assert await channel.pipeline.contacts.is_active("zalo", USER) is False
 
 
 async def test_token_expiry_mid_conversation_and_restart(
@@ -191,7 +193,7 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(
     fake.expired = True
     sends = [w.send(USER + str(i), Reply(f"tin {i}")) for i, w in enumerate([first, second] * 5)]
     results = await asyncio.gather(*sends)
-    assert all(results) and fake.refreshes == 1
+    assert all(r.outcome is Outcome.SENT for r in results) and fake.refreshes == 1
 
 
 async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZaloAPI) -> None:
@@ -201,7 +203,7 @@ async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZa
     await channel.context.update("zalo", USER, reply=(f"{USER}-old", now[0]))
     long = "\n\n".join("đoạn " + "chữ " * 100 for _ in range(10))
     buttons = tuple(Button(f"Nút {i}", f"p:{i}") for i in range(3))
-    assert await channel.send(USER, Reply(long, buttons))
+    assert (await channel.send(USER, Reply(long, buttons))).outcome is Outcome.SENT
     sent = fake.to(USER)
     assert len(sent) >= 3 and all(len(m["text"]) <= 2000 for m in sent)
     assert sent[-1]["buttons"] and not sent[0]["buttons"]
@@ -217,19 +219,42 @@ async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZa
 async def test_another_worker_knows_the_listed_options_and_the_reply_target(
     serve: Callable[..., Any], fake: FakeZaloAPI
 ) -> None:
-    first_url, _ = await serve()
+    first_url, first = await serve()
     second_url, second = await serve()  # a second worker on the same database
     await post(first_url, *fake.signed(fake.text_event(USER, "/vayquy", f"{USER}-a")))
     await until(lambda: bool(fake.to(USER)))
     assert "4. Thành viên tổ hợp tác" in fake.to(USER)[-1]["text"]  # a numbered list
-    await asyncio.sleep(0.1)
-    picked = await second._from_text(UserKey("zalo", USER), "4")
-    assert picked.kind == "payload" and picked.payload  # the second worker knows the list
-    assert await second.send(USER, Reply("một tin"))  # and replies free, to the last message
+    await first.pipeline.join()
+    typed = IncomingMessage(UserKey("zalo", USER), text="4")
+    picked = await second.prepare(Claimed(0, USER, typed, {}, None, 0, 0))
+    assert picked is not None and picked.kind == "payload" and picked.payload  # knows the list
+    sent = await second.send(USER, Reply("một tin"))  # and replies free, to the last message
+    assert sent.outcome is Outcome.SENT
     assert fake.to(USER)[-1]["recipient"] == {"message_id": f"{USER}-a"}
     await post(second_url, *fake.signed(fake.text_event(USER, "4", f"{USER}-b")))
     await until(lambda: len(fake.to(USER)) >= 3)
-    await second.runner.join()
+    await second.pipeline.join()
     reply = fake.to(USER)[-1]
     assert "Câu 2/4" in reply["text"]  # "4" picked the option the first worker listed
     assert reply["recipient"] == {"message_id": f"{USER}-b"}
+
+
+async def test_malformed_signed_events_get_400(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
+    url, channel = await serve()
+    for event in (
+        {"event_name": "user_send_text", "sender": [USER], "message": {"text": "x"}},
+        {"event_name": "user_send_text", "sender": {"id": {"a": 1}}, "message": {"text": "x"}},
+        {"event_name": "user_send_text", "sender": {"id": USER}, "message": "xin chào"},
+        {"event_name": "user_send_text", "sender": {"id": USER}, "message": {"text": ["x"]}},
+        {"event_name": ["follow"], "sender": {"id": USER}},
+    ):
+        assert await post(url, *fake.signed(event)) == 400, event
+    raw, _ = fake.signed(fake.text_event(USER, "xin chào", f"{USER}-z"))
+
+    base, path = url.rsplit("/webhooks", 1)
+    bad = {"X-ZEvent-Signature": b"mac=\xff\xfe\x80"}  # not UTF-8: refused, not a 500
+    assert await raw_post(base, "/webhooks" + path, bad, raw) == 401
+    await channel.pipeline.join()
+    assert fake.to(USER) == []

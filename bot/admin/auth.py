@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -10,6 +11,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from coopbot.admin.accounts import Accounts, Role, SessionInfo
+from coopbot.storage.db import unavailable
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "coopbot_admin"
 LOGIN_COOKIE = "coopbot_login"  # double-submit CSRF token of the sign-in form
@@ -82,9 +86,12 @@ def safe_next(target: str | None) -> str:
 
 
 def make_middleware(
-    accounts: Accounts, forbidden: Callable[[web.Request, str], web.Response]
+    accounts: Accounts,
+    forbidden: Callable[[web.Request, str], web.Response],
+    busy: Callable[[web.Request], web.Response],
 ) -> Any:
-    """Middleware: sign-in, role and CSRF checks on /admin; security headers on its responses."""
+    """Middleware: sign-in, role and CSRF checks on /admin; security headers on its responses;
+    a 503 page, not a 500, while the database does not answer."""
 
     @web.middleware
     async def admin_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -93,11 +100,17 @@ def make_middleware(
             return await handler(request)
         if request.path == "/admin":
             raise web.HTTPFound("/admin/")
-        if request.path not in PUBLIC:
-            denied = await _check(request, accounts, forbidden)
-            if denied is not None:
-                return denied
-        response = await handler(request)
+        try:
+            if request.path not in PUBLIC:
+                denied = await _check(request, accounts, forbidden)
+                if denied is not None:
+                    return denied
+            response = await handler(request)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("staff page unavailable: %s", exc)
+            response = busy(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 

@@ -91,7 +91,7 @@ async def compose(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/admin/broadcasts/{draft}")
 
 
-@routes.get("/admin/broadcasts/{id:\\d+}")
+@routes.get("/admin/broadcasts/{id:\\d{1,9}}")
 @requires(Role.OFFICER)
 async def detail(request: web.Request) -> web.Response:
     """A draft's preview (count, Zalo note, confirm, schedule) or a broadcast's progress."""
@@ -127,7 +127,7 @@ def _schedule(raw: str) -> datetime | None:
     return when.replace(tzinfo=LOCAL) if when.tzinfo is None else when
 
 
-@routes.post("/admin/broadcasts/{id:\\d+}/send")
+@routes.post("/admin/broadcasts/{id:\\d{1,9}}/send")
 @requires(Role.OFFICER)
 async def send(request: web.Request) -> web.Response:
     """Confirm a draft: queue it now or at the chosen time."""
@@ -143,7 +143,7 @@ async def send(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/admin/broadcasts/{broadcast_id}")
 
 
-@routes.post("/admin/broadcasts/{id:\\d+}/cancel")
+@routes.post("/admin/broadcasts/{id:\\d{1,9}}/cancel")
 @requires(Role.OFFICER)
 async def cancel(request: web.Request) -> web.Response:
     """Stop what has not been sent yet."""

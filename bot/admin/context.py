@@ -14,9 +14,11 @@ from coopbot.admin.accounts import Accounts
 from coopbot.admin.dashboard import Dashboard
 from coopbot.admin.history import History
 from coopbot.admin.review import ReviewQueue
+from coopbot.admin.throttle import SignInThrottle
 from coopbot.broadcast.service import Broadcasts
 from coopbot.core import Core
 from coopbot.storage.curation import CurationStore
+from coopbot.storage.quarantine import QuarantineStore, SqlQuarantineStore
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 30.0  # how soon another worker's attached phrasing reaches this one
@@ -33,6 +35,8 @@ class Admin:
     curation: CurationStore
     history: History
     broadcasts: Broadcasts
+    throttle: SignInThrottle
+    quarantine: QuarantineStore
     seen: tuple[int, int] = (-1, -1)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -47,6 +51,8 @@ class Admin:
             CurationStore(engine),
             History(engine),
             Broadcasts(engine),
+            SignInThrottle(engine),
+            SqlQuarantineStore(engine),
         )
 
     async def refresh_phrasings(self) -> None:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.admin.auth import (
     LOGIN_COOKIE,
+    SECURITY_HEADERS,
     SESSION_COOKIE,
     requires,
     safe_next,
@@ -25,7 +26,8 @@ from coopbot.admin.accounts import Role
 from coopbot.admin.history import ASSESSMENT_COLUMNS, INQUIRY_COLUMNS, STATUSES, ExportFilter
 
 routes = web.RouteTableDef()
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = frozenset("=+-@＝＋－＠")  # full-width forms too: spreadsheets fold them
+INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"  # zero-width, marks, BOM
 
 
 @routes.get("/admin/login")
@@ -50,7 +52,8 @@ def _login_page(
 @routes.post("/admin/login")
 async def login(request: web.Request) -> web.Response:
     """Check the form token, throttle, verify the password, open a session."""
-    accounts = request.app[ADMIN_KEY].accounts
+    admin = request.app[ADMIN_KEY]
+    accounts, throttle = admin.accounts, admin.throttle
     form = await request.post()
     name = str(form.get("name", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
@@ -62,15 +65,14 @@ async def login(request: web.Request) -> web.Response:
     if not same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE)):
         return again("Biểu mẫu đã hết hạn. Hãy đăng nhập lại.", 403)
     keys = [f"name:{name}", f"ip:{request.remote or '?'}"]
-    wait = await accounts.locked_for(keys)
+    wait = await throttle.attempt(keys)  # counted before checking: parallel tries add up
     if wait > 0:
         minutes = max(1, round(wait / 60))
         return again(f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", 429)
     staff = await accounts.authenticate(name, password)
     if staff is None:
-        await accounts.failed(keys)
         return again("Sai tên đăng nhập hoặc mật khẩu.", 401)
-    await accounts.succeeded(keys[0])
+    await throttle.succeeded(keys)
     token, _csrf = await accounts.open_session(staff)
     response = web.HTTPSeeOther(next_url)
     set_cookie(response, request, SESSION_COOKIE, token)
@@ -108,7 +110,16 @@ async def dashboard(request: web.Request) -> web.Response:
         flow_titles={fid: flow.title for fid, flow in kb.flows.items()},
         province_names={p.id: p.name for p in kb.audience.provinces},
         assessments_total=sum(c.total() for c in figures.assessments.values()),
+        quarantined=await admin.quarantine.count(),
     )
+
+
+@routes.get("/admin/errors")
+@requires(Role.STAFF)
+async def errors(request: web.Request) -> web.Response:
+    """Messages and records set aside after failing repeatedly (they block nothing)."""
+    items = await request.app[ADMIN_KEY].quarantine.recent(200)
+    return page(request, "errors.html", tab="dashboard", items=items)
 
 
 @routes.get("/admin/conversations")
@@ -155,8 +166,14 @@ def parse_filter(query: Any) -> ExportFilter | str:
 
 
 def csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas users may have typed (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Neutralise spreadsheet formulas users may have typed (CSV injection), also behind
+    leading spaces, line breaks or invisible characters, which spreadsheets skip."""
+    if not isinstance(value, str):
+        return value
+    head = value
+    while head and (head[0].isspace() or head[0] in INVISIBLE):
+        head = head[1:]
+    if head[:1] in FORMULA_START or (head != value and value[:1] in "\t\r\n"):
         return "'" + value
     return value
 
@@ -167,6 +184,7 @@ async def _stream_csv(
     """Write ``rows`` as CSV while they are read, a few hundred at a time."""
     response = web.StreamResponse(
         headers={
+            **SECURITY_HEADERS,  # set before prepare: the middleware's come too late for a stream
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{name}"',
         }

@@ -72,6 +72,14 @@ def forbidden(request: web.Request, reason: str) -> web.Response:
     return page(request, "error.html", status=403, heading="Không được phép", detail=detail)
 
 
+def busy(request: web.Request) -> web.Response:
+    """The 503 page while the database does not answer."""
+    detail = "Hệ thống đang bận (cơ sở dữ liệu chưa phản hồi). Hãy thử lại sau ít phút."
+    response = page(request, "error.html", status=503, heading="Hệ thống đang bận", detail=detail)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def day_chart(days: list[Day], peak: int, width: int = 720, height: int = 180) -> str:
     """Inline SVG bars per day: confident answers dark, the rest light (no script, CSP-safe)."""
     bar = width / max(len(days), 1)

@@ -31,7 +31,7 @@ ERRORS = {
 def _ids(form: Any) -> list[int]:
     """The inquiry ids a group action applies to (bad values are dropped)."""
     raw = str(form.get("ids", ""))
-    return [int(x) for x in raw.split(",") if x.strip().isdigit()][:500]
+    return [int(x) for x in raw.split(",") if x.strip().isdigit() and len(x.strip()) <= 9][:500]
 
 
 def _text(form: Any, key: str, limit: int) -> str:
@@ -76,7 +76,8 @@ async def attach(request: web.Request) -> web.Response:
         raise _back(error="entry")
     if len(text) < 3:
         raise _back(error="text")
-    await admin.curation.add_phrasing(entry_id, text, session_of(request).staff.name)
+    askers = await admin.curation.askers(_ids(form))
+    await admin.curation.add_phrasing(entry_id, text, session_of(request).staff.name, askers)
     await admin.curation.mark(_ids(form), "attached")
     await admin.refresh_phrasings()
     raise _back("attached")
@@ -92,9 +93,9 @@ async def draft(request: web.Request) -> web.Response:
     if len(title) < 3:
         raise _back(error="title")
     answer = str(form.get("answer", "")).strip()[:4000]
-    await admin.curation.add_draft(
-        title, [title], answer, _text(form, "sources", 500), session_of(request).staff.name
-    )
+    askers = await admin.curation.askers(_ids(form))
+    sources, staff = _text(form, "sources", 500), session_of(request).staff.name
+    await admin.curation.add_draft(title, [title], answer, sources, staff, askers)
     await admin.curation.mark(_ids(form), "drafted")
     raise _back("drafted")
 
@@ -139,7 +140,7 @@ def _yaml(data: Any, name: str) -> web.Response:
 async def phrasings_yaml(request: web.Request) -> web.Response:
     """Attached phrasings per entry, with the file each entry lives in."""
     admin = request.app[ADMIN_KEY]
-    base = admin.core.base_kb or admin.core.kb
+    base = admin.core.live.base_kb
     grouped: dict[str, list[str]] = defaultdict(list)
     for p in await admin.curation.phrasings():
         grouped[p.entry_id].append(p.text)
@@ -167,7 +168,7 @@ async def drafts_yaml(request: web.Request) -> web.Response:
     return _yaml(rows, "drafts.yaml")
 
 
-@routes.post("/admin/knowledge/phrasings/{id:\\d+}/delete")
+@routes.post("/admin/knowledge/phrasings/{id:\\d{1,9}}/delete")
 @requires(Role.ADMIN)
 async def delete_phrasing(request: web.Request) -> web.Response:
     """Remove a phrasing (curated into knowledge/ or attached by mistake)."""
@@ -177,7 +178,7 @@ async def delete_phrasing(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/admin/knowledge?done=deleted")
 
 
-@routes.post("/admin/knowledge/drafts/{id:\\d+}/delete")
+@routes.post("/admin/knowledge/drafts/{id:\\d{1,9}}/delete")
 @requires(Role.ADMIN)
 async def delete_draft(request: web.Request) -> web.Response:
     """Remove a draft."""

@@ -72,7 +72,7 @@ async def create(request: web.Request) -> web.Response:
     raise _back("created")
 
 
-@routes.post("/admin/users/{id:\\d+}")
+@routes.post("/admin/users/{id:\\d{1,9}}")
 @requires(Role.ADMIN)
 async def update(request: web.Request) -> web.Response:
     """Change role, lock or unlock, or reset the password of one account."""

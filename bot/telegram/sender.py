@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.telegram.convert import CHANNEL, CallbackData, outbound
+from bot.telegram.convert import CHANNEL, outbound
 from bot.telegram.pacer import Pacer
 from coopbot.messages import Reply
 from coopbot.storage.channel_state import ContactStore
@@ -43,19 +43,17 @@ class TelegramSender:
         bot: Bot,
         contacts: ContactStore,
         pacer: Pacer | None = None,
-        callbacks: CallbackData | None = None,
         max_attempts: int = 6,
     ) -> None:
         self.bot = bot
         self.contacts = contacts
         self.pacer = pacer or Pacer()
-        self.callbacks = callbacks or CallbackData()
         self.max_attempts = max_attempts
         self.on_blocked: Callable[[int], None] | None = None
 
     async def send(self, chat_id: int, reply: Reply, bulk: bool = False) -> Sent:
         """Every chunk of the reply, in order; stops at the first chunk that cannot go."""
-        for text, markup in outbound(reply, self.callbacks):
+        for text, markup in outbound(reply):
             result = await self._one(chat_id, text, markup, bulk)
             if result is not Sent.SENT:
                 return result

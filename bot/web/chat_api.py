@@ -10,11 +10,12 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from coopbot.core import Core
+from coopbot.inbound.pipeline import Pipeline
 from coopbot.messages import IncomingMessage, Reply, UserKey
+from coopbot.text.sanitize import clean_id
 
 log = logging.getLogger(__name__)
-CORE_KEY = web.AppKey("core", Core)
+PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=jinja2.select_autoescape(["html"]),
@@ -41,37 +42,55 @@ def parse_chat(body: Any) -> IncomingMessage | str:
     if not isinstance(body, dict):
         return "body must be a JSON object"
     user_id = body.get("user_id")
-    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID:
+    if not isinstance(user_id, str) or len(user_id) > MAX_USER_ID or not clean_id(user_id):
         return f"user_id must be a non-empty string of at most {MAX_USER_ID} characters"
-    user = UserKey("web", user_id)
+    user = UserKey("web", clean_id(user_id))
     if "payload" in body and body["payload"] is not None:
-        if not isinstance(body["payload"], str) or len(body["payload"].encode()) > 64:
+        payload = body["payload"]
+        if not isinstance(payload, str) or len(payload.encode("utf-8", "surrogatepass")) > 64:
             return "payload must be a string of at most 64 bytes"
-        return IncomingMessage(user, payload=body["payload"], kind="payload")
+        return IncomingMessage(user, payload=payload, kind="payload")
     text = body.get("text")
     if not isinstance(text, str):
         return "text must be a string (or send payload)"
     return IncomingMessage(user, text=text)
 
 
+async def read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body however it arrives (several segments, chunked), None past ``limit``."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON from bytes; ValueError for anything malformed, too deep or with a giant number."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
 async def chat(request: web.Request) -> web.Response:
-    """``{"user_id", "text"|"payload"}`` → ``{"replies": [...]}``."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
+    """``{"user_id", "text"|"payload"}`` → ``{"replies": [...]}``; the reply is the ack."""
+    raw = await read_body(request, MAX_BODY)
+    if raw is None:
         return _bad("request body too large", 413)
     try:
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
-            return _bad("request body too large", 413)
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = parse_json(raw)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return _bad("malformed JSON")
     msg = parse_chat(body)
     if isinstance(msg, str):
         return _bad(msg)
-    core = request.app[CORE_KEY]
-    replies = await core.handle(msg)
-    for _ in replies:
-        core.observer.sent("web", "sent")
+    replies = await request.app[PIPELINE_KEY].handle_now(msg)
     return web.json_response(
         {"replies": [reply_json(r) for r in replies]},
         dumps=lambda o: json.dumps(o, ensure_ascii=False),
@@ -89,9 +108,9 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def add_routes(app: web.Application, core: Core) -> None:
+def add_routes(app: web.Application, pipeline: Pipeline) -> None:
     """Mount the web channel on ``app``."""
-    app[CORE_KEY] = core
+    app[PIPELINE_KEY] = pipeline
     app.router.add_get("/", page)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)

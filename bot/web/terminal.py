@@ -10,11 +10,16 @@ import asyncio
 import sys
 from typing import TextIO
 
-from coopbot.core import Core
+from coopbot.inbound.pipeline import Pipeline
 from coopbot.messages import Button, IncomingMessage, Reply, UserKey
+from coopbot.payloads import Answer, FlowControl, unpack
 
 PROMPT = "Bạn: "
-CONTROLS = ("flow:back", "flow:cancel")
+
+
+def _control(button: Button) -> bool:
+    """A questionnaire's back or stop button (typed as words in the terminal)."""
+    return isinstance(unpack(button.payload), FlowControl)
 
 
 def render(replies: list[Reply]) -> tuple[str, list[Button], list[Button]]:
@@ -24,7 +29,7 @@ def render(replies: list[Reply]) -> tuple[str, list[Button], list[Button]]:
     has none, so a typed number is always its answer.
     """
     every = [b for r in replies for b in r.buttons]
-    in_flow = any(b.payload in CONTROLS for b in every)
+    in_flow = any(_control(b) for b in every)
     numbered: list[Button] = []
     lines: list[str] = []
     for i, reply in enumerate(replies):
@@ -32,15 +37,15 @@ def render(replies: list[Reply]) -> tuple[str, list[Button], list[Button]]:
         digits = [b for b in reply.buttons if b.label.isdigit()]
         if digits:
             lines.append("  Chọn: " + " ".join(b.label for b in digits))
-        words = [b for b in reply.buttons if b.payload not in CONTROLS and not b.label.isdigit()]
+        words = [b for b in reply.buttons if not _control(b) and not b.label.isdigit()]
         last = i == max((j for j, r in enumerate(replies) if r.buttons), default=-1)
         for button in words:
-            if last and (not in_flow or button.payload.startswith("a:")):
+            if last and (not in_flow or isinstance(unpack(button.payload), Answer)):
                 numbered.append(button)
                 lines.append(f"  [{len(numbered)}] {button.label}")
             else:
                 lines.append(f"  • {button.label}")
-        if any(b.payload in CONTROLS for b in reply.buttons):
+        if any(_control(b) for b in reply.buttons):
             lines.append("  (gõ “quay lại” để sửa câu trước, “hủy” để dừng)")
     return "\n".join(lines), numbered, every
 
@@ -56,14 +61,14 @@ def choose(line: str, numbered: list[Button], every: list[Button]) -> str | None
     return None
 
 
-async def run(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+async def run(pipeline: Pipeline, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     """Read lines until EOF or /thoat."""
     user = UserKey("terminal", "local")
     numbered: list[Button] = []
     every: list[Button] = []
     message = IncomingMessage(user, text="/start")
     while True:
-        text, numbered, every = render(await core.handle(message))
+        text, numbered, every = render(await pipeline.handle_now(message))
         stdout.write(text + "\n" + PROMPT)
         stdout.flush()
         line = await asyncio.to_thread(stdin.readline)

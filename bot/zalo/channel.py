@@ -1,4 +1,10 @@
-"""Zalo OA channel: signed webhook in, consultation messages out (Open API v3)."""
+"""Zalo OA channel: signed webhook in, consultation messages out (Open API v3).
+
+The webhook verifies the signature, validates and translates the event, commits it to the
+inbox and only then answers 200 (503 while the database is down: Zalo retries). The pipeline
+works the user's events off in order; ``prepare`` resolves a typed number against the options
+listed last (per-chat state, so it runs in order, at processing time).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,21 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bot.chunks import split_text
-from bot.serial import KeyedSerialRunner
 from bot.zalo.client import ZaloClient, ZaloConfig, ZaloError, ZaloTokens
+from coopbot.broadcast.model import Outcome, SendResult
 from coopbot.config import Settings
-from coopbot.core import Core
+from coopbot.inbound.envelope import Envelope
+from coopbot.inbound.pipeline import Pipeline
 from coopbot.messages import IncomingMessage, Reply, UserKey
-from coopbot.storage.channel_state import ContactStore, DedupStore
 from coopbot.storage.chat_context import ChatContextStore, MemoryChatContextStore
+from coopbot.storage.inbox import Claimed
 from coopbot.storage.tokens import TokenPair, TokenStore
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,7 @@ CHANNEL = "zalo"
 WEBHOOK_PATH = "/webhooks/zalo"
 MAX_TEXT = 2000
 MAX_BUTTONS = 5
+MAX_ID = 64  # characters of a user or message id (Zalo's are 19-digit numbers)
 FREE_REPLY_WINDOW = 48 * 3600.0
 MAX_SKEW = 600.0  # seconds between the event's timestamp and now
 PAYLOAD = "#cb:"  # oa.query.hide buttons send their payload back as the user's text
@@ -42,6 +50,11 @@ NON_TEXT = {
     "user_send_link",
     "user_send_business_card",
 }
+NOT_FOLLOWING = {-213}
+
+
+class BadEvent(ValueError):
+    """The body is not a Zalo event coopbot can read."""
 
 
 def signature(app_id: str, raw: bytes, timestamp: str, oa_secret: str) -> str:
@@ -50,15 +63,67 @@ def signature(app_id: str, raw: bytes, timestamp: str, oa_secret: str) -> str:
     return hashlib.sha256(material).hexdigest()
 
 
+def _ident(value: Any, what: str) -> str:
+    """A Zalo id: a string or an integer, kept as a string."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadEvent(f"{what} must be a string id")
+    text = str(value)
+    if not text or len(text) > MAX_ID:
+        raise BadEvent(f"{what} must be a non-empty id")
+    return text
+
+
+def envelope(event: dict[str, Any]) -> Envelope | None:
+    """The envelope of one verified event; None for events coopbot does not answer."""
+    name = event.get("event_name")
+    if not isinstance(name, str):
+        raise BadEvent("event_name must be a string")
+    sender_obj = event.get("sender")
+    if not isinstance(sender_obj, dict):
+        raise BadEvent("sender must be an object")
+    sender = _ident(sender_obj.get("id"), "sender.id")
+    message = event.get("message") or {}
+    if not isinstance(message, dict):
+        raise BadEvent("message must be an object")
+    msg_id = _ident(message["msg_id"], "msg_id") if message.get("msg_id") else ""
+    stamp = str(event.get("timestamp", ""))
+    dedupe = msg_id or f"{name}:{sender}:{stamp}"  # follow… have no msg_id
+    user = UserKey(CHANNEL, sender)
+    context: dict[str, Any] = {"msg_id": msg_id, "at": _seconds(stamp)} if msg_id else {}
+    seq = int(_seconds(stamp) * 1000)
+    if name == "follow":
+        return Envelope(dedupe, sender, IncomingMessage(user, text="/start"), seq=seq)
+    if name == "unfollow":
+        return Envelope(dedupe, sender, IncomingMessage(user, kind="unfollow"), seq=seq)
+    if name == "user_send_text":
+        text = message.get("text", "")
+        if not isinstance(text, str):
+            raise BadEvent("message.text must be a string")
+        if text.startswith(PAYLOAD):
+            incoming = IncomingMessage(user, payload=text[len(PAYLOAD) :], kind="payload")
+        else:
+            incoming = IncomingMessage(user, text=text)
+        return Envelope(dedupe, sender, incoming, context, seq)
+    if name in NON_TEXT:
+        return Envelope(dedupe, sender, IncomingMessage(user, kind="other"), context, seq)
+    if not name.startswith("oa_send"):
+        log.info("ignoring zalo event %s", name[:40])
+    return None
+
+
+def _seconds(stamp: str) -> float:
+    """Zalo's millisecond timestamp in seconds (0 when unreadable)."""
+    return int(stamp) / 1000 if stamp.isdigit() and len(stamp) < 16 else 0.0
+
+
 class ZaloChannel:
-    """Owns the HTTP session, token rotation, per-user runner and the 48-hour reply window."""
+    """Owns the HTTP session and token rotation; the webhook feeds the pipeline."""
+
+    channel = CHANNEL
 
     def __init__(
         self,
         settings: Settings,
-        core: Core,
-        dedup: DedupStore,
-        contacts: ContactStore,
         tokens: TokenStore,
         clock: Callable[[], float] = time.time,
         context: ChatContextStore | None = None,
@@ -66,8 +131,7 @@ class ZaloChannel:
         for name in ("zalo_app_id", "zalo_oa_secret_key", "zalo_app_secret"):
             if getattr(settings, name) is None:
                 raise ValueError(f"{name.upper()} is required for the Zalo channel")
-        self.settings, self.core, self.dedup, self.contacts = settings, core, dedup, contacts
-        self.token_store, self.clock = tokens, clock
+        self.settings, self.token_store, self.clock = settings, tokens, clock
         self.app_id = str(settings.zalo_app_id)
         oa_secret, app_secret = settings.zalo_oa_secret_key, settings.zalo_app_secret
         assert oa_secret is not None and app_secret is not None  # checked above
@@ -78,8 +142,8 @@ class ZaloChannel:
             self.app_id,
             app_secret.get_secret_value(),
         )
-        self.runner = KeyedSerialRunner()
         self.context = context or MemoryChatContextStore()  # reply target, listed options
+        self.pipeline: Pipeline | None = None  # set by the server before start
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
 
@@ -100,108 +164,74 @@ class ZaloChannel:
         )
 
     async def stop(self) -> None:
-        """Finish queued users, close the session."""
-        await self.runner.close()
+        """Close the session (the pipeline, stopped first, finished or kept queued events)."""
         if self.http is not None:
             await self.http.close()
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """Verify, deduplicate, queue; answer 200 at once (Zalo retries slow endpoints)."""
+        """Verify, validate, commit; 200 only once the event is stored."""
         raw = await request.read()
         try:
             event = json.loads(raw)
             if not isinstance(event, dict):
-                raise ValueError("not an object")
-        except ValueError:
+                raise BadEvent("not an object")
+        except (ValueError, RecursionError):
             return web.Response(status=400, text="malformed event")
-        timestamp = str(event.get("timestamp", ""))
-        given = request.headers.get("X-ZEvent-Signature", "").removeprefix("mac=")
-        expected = signature(str(event.get("app_id", "")), raw, timestamp, self.oa_secret)
-        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        timestamp = str(event.get("timestamp", ""))[:20]
+        header = request.headers.get("X-ZEvent-Signature", "").removeprefix("mac=")
+        given = header.encode("utf-8", "surrogateescape")
+        expected = signature(str(event.get("app_id", ""))[:64], raw, timestamp, self.oa_secret)
+        if not given or not hmac.compare_digest(given, expected.encode()):
             return web.Response(status=401, text="bad signature")
         if str(event.get("app_id")) != self.app_id or not _fresh(timestamp, self.clock()):
             return web.Response(status=401, text="stale or foreign event")
-        sender = str((event.get("sender") or {}).get("id", ""))
-        if sender:
-            self.runner.submit(sender, lambda: self._handle(event, sender))
+        try:
+            env = envelope(event)
+        except BadEvent as exc:
+            return web.Response(status=400, text=f"malformed event: {exc}")
+        if env is None:
+            return web.Response(text="ok")
+        assert self.pipeline is not None, "the server wires the pipeline before start"
+        try:
+            await self.pipeline.accept(env)
+        except Exception as exc:  # not stored: do not acknowledge, Zalo will retry
+            log.warning("could not store a zalo event: %s", exc)
+            return web.Response(status=503, text="busy, retry later")
         return web.Response(text="ok")
 
-    async def _handle(self, event: dict[str, Any], sender: str) -> None:
-        """One event for one user, in order."""
-        name = str(event.get("event_name", ""))
-        message = event.get("message") or {}
-        msg_id = str(message.get("msg_id", "")) if isinstance(message, dict) else ""
-        # Zalo retries events; those without a msg_id (follow…) are keyed by name, user and time
-        key = msg_id or f"{name}:{sender}:{event.get('timestamp', '')}"
-        if not await self.dedup.first_time(CHANNEL, key[:64]):
-            return
-        user = UserKey(CHANNEL, sender)
-        if name == "unfollow":
-            await self.contacts.set_active(CHANNEL, sender, False)
-            return
-        if name == "follow":
-            await self.contacts.set_active(CHANNEL, sender, True)
-            incoming = IncomingMessage(user, text="/start")
-        elif name == "user_send_text":
-            if msg_id:
-                await self.context.update(CHANNEL, sender, reply=(msg_id, self.clock()))
-            incoming = await self._from_text(user, str(message.get("text", "")))
-        elif name in NON_TEXT:
-            if msg_id:
-                await self.context.update(CHANNEL, sender, reply=(msg_id, self.clock()))
-            incoming = IncomingMessage(user, kind="other")
-        else:
-            if not name.startswith("oa_send"):
-                log.info("ignoring zalo event %s", name)
-            return
-        for reply in await self.core.handle(incoming):
-            ok = await self.send(sender, reply)
-            self.core.observer.sent(CHANNEL, "sent" if ok else "failed")
+    async def prepare(self, item: Claimed) -> IncomingMessage | None:
+        """Remember the message to reply to (for later sends); a typed number picks the option
+        listed last, when the last reply listed more buttons than Zalo shows."""
+        msg_id, at = item.context.get("msg_id"), item.context.get("at")
+        if msg_id:
+            await self.context.update(CHANNEL, item.chat, reply=(str(msg_id), float(at or 0)))
+        text = (item.message.text or "").strip()
+        if not (text.isdigit() and len(text) <= 3):
+            return item.message
+        listed = (await self.context.get(CHANNEL, item.chat)).options
+        if 1 <= int(text) <= len(listed):
+            payload = listed[int(text) - 1]
+            return IncomingMessage(item.message.user, payload=payload, kind="payload")
+        return item.message
 
-    async def _from_text(self, user: UserKey, text: str) -> IncomingMessage:
-        """Typed text, a hidden-query button payload, or a number picking a listed option."""
-        if text.startswith(PAYLOAD):
-            return IncomingMessage(user, payload=text[len(PAYLOAD) :], kind="payload")
-        if not text.strip().isdigit():
-            return IncomingMessage(user, text=text)
-        listed = (await self.context.get(CHANNEL, user.user_id)).options
-        if text.strip().isdigit() and 1 <= int(text.strip()) <= len(listed):
-            return IncomingMessage(user, payload=listed[int(text.strip()) - 1], kind="payload")
-        return IncomingMessage(user, text=text)
-
-    async def recipient(self, user_id: str) -> dict[str, str]:
-        """Reply to the user's last message inside 48 hours (free), else by user id."""
-        ctx = await self.context.get(CHANNEL, user_id)
-        if ctx.reply_msg_id and self.clock() - ctx.reply_at < FREE_REPLY_WINDOW:
-            return {"message_id": ctx.reply_msg_id}
+    async def recipient(self, user_id: str, context: Mapping[str, Any]) -> dict[str, str]:
+        """Reply to the user's message inside 48 hours (free), else by user id."""
+        msg_id, at = context.get("msg_id"), float(context.get("at") or 0)
+        if not msg_id:
+            stored = await self.context.get(CHANNEL, user_id)
+            msg_id, at = stored.reply_msg_id, stored.reply_at
+        if msg_id and self.clock() - at < FREE_REPLY_WINDOW:
+            return {"message_id": str(msg_id)}
         return {"user_id": user_id}
 
-    async def send(self, user_id: str, reply: Reply) -> bool:
+    async def send(
+        self, chat: str, reply: Reply, context: Mapping[str, Any] | None = None
+    ) -> SendResult:
         """Text chunks; up to five buttons, or a numbered list for more."""
         assert self.client is not None, "start() first"
-        text = reply.text
-        buttons = list(reply.buttons)
-        attachment = None
-        if len(buttons) > MAX_BUTTONS:
-            text += "\n\n" + "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, 1))
-            await self.context.update(CHANNEL, user_id, options=tuple(b.payload for b in buttons))
-        elif buttons:
-            await self.context.update(CHANNEL, user_id, options=())
-            attachment = {
-                "type": "template",
-                "payload": {
-                    "buttons": [
-                        {
-                            "title": b.label[:100],
-                            "type": "oa.query.hide",
-                            "payload": PAYLOAD + b.payload,
-                        }
-                        for b in buttons
-                    ]
-                },
-            }
+        text, attachment = await self._layout(chat, reply)
+        target = await self.recipient(chat, context or {})
         chunks = split_text(text, MAX_TEXT)
-        target = await self.recipient(user_id)
         for i, chunk in enumerate(chunks):
             message: dict[str, Any] = {"text": chunk}
             if attachment and i == len(chunks) - 1:
@@ -210,11 +240,28 @@ class ZaloChannel:
                 await self.client.send(target, message)
             except ZaloError as exc:
                 log.warning("zalo send failed: %s", exc)
-                return False
+                outcome = Outcome.BLOCKED if exc.code in NOT_FOLLOWING else Outcome.FAILED
+                return SendResult(outcome, detail=str(exc))
             except (TimeoutError, aiohttp.ClientError) as exc:
                 log.warning("zalo unreachable: %s", exc)
-                return False
-        return True
+                return SendResult(Outcome.RETRY, detail="network")
+        return SendResult(Outcome.SENT)
+
+    async def _layout(self, chat: str, reply: Reply) -> tuple[str, dict[str, Any] | None]:
+        """The text and the button template (a numbered list past five buttons)."""
+        buttons = list(reply.buttons)
+        if len(buttons) > MAX_BUTTONS:
+            listing = "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, 1))
+            await self.context.update(CHANNEL, chat, options=tuple(b.payload for b in buttons))
+            return f"{reply.text}\n\n{listing}", None
+        if not buttons:
+            return reply.text, None
+        await self.context.update(CHANNEL, chat, options=())
+        template = [
+            {"title": b.label[:100], "type": "oa.query.hide", "payload": PAYLOAD + b.payload}
+            for b in buttons
+        ]
+        return reply.text, {"type": "template", "payload": {"buttons": template}}
 
 
 def _fresh(timestamp: str, now: float) -> bool:

@@ -1,7 +1,9 @@
-"""Staff accounts: argon2 password hashes, database sessions and sign-in throttling."""
+"""Staff accounts: argon2 password hashes (computed off the event loop) and database sessions.
+Sign-in throttling is ``coopbot.admin.throttle``."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import secrets
@@ -19,13 +21,9 @@ from sqlmodel import col, select
 
 from coopbot.errors import InputError
 from coopbot.storage.db import session_factory
-from coopbot.storage.tables import LoginThrottle, StaffSession, StaffUser
+from coopbot.storage.tables import StaffSession, StaffUser
 
 SESSION_TTL = timedelta(hours=12)
-MAX_FAILURES = 5  # per account name within WINDOW
-MAX_FAILURES_ADDRESS = 20  # per client address ("ip:" keys): offices share one address
-WINDOW = 15 * 60.0
-LOCKOUT = 15 * 60.0
 MIN_PASSWORD = 10
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
@@ -103,9 +101,8 @@ class Accounts:
     async def create_user(self, name: str, role: Role, password: str) -> Staff:
         """Add an account; InputError when the name is taken or the password too short."""
         clean = check_new_account(name, password)
-        row = StaffUser(
-            name=clean, role=role.name.lower(), password_hash=self.hasher.hash(password)
-        )
+        hashed = await asyncio.to_thread(self.hasher.hash, password)
+        row = StaffUser(name=clean, role=role.name.lower(), password_hash=hashed)
         async with self.sessions() as s:
             s.add(row)
             try:
@@ -147,7 +144,7 @@ class Accounts:
             row = await s.get(StaffUser, user_id)
             if row is None:
                 raise InputError("no such user")
-            row.password_hash = self.hasher.hash(password)
+            row.password_hash = await asyncio.to_thread(self.hasher.hash, password)
             s.add(row)
             await s.exec(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
             await s.commit()
@@ -159,14 +156,14 @@ class Accounts:
                 await s.exec(select(StaffUser).where(StaffUser.name == name.strip().lower()))
             ).first()
             stored = row.password_hash if row is not None else self._dummy
-            try:
-                self.hasher.verify(stored, password)
+            try:  # argon2 takes tens of milliseconds of CPU: never on the event loop
+                await asyncio.to_thread(self.hasher.verify, stored, password)
             except (VerificationError, InvalidHashError):
                 return None
             if row is None or not row.active:
                 return None
             if self.hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = self.hasher.hash(password)
+                row.password_hash = await asyncio.to_thread(self.hasher.hash, password)
                 s.add(row)
                 await s.commit()
             return _staff(row)
@@ -207,45 +204,4 @@ class Accounts:
             await s.exec(
                 delete(StaffSession).where(col(StaffSession.token_hash) == _token_hash(token))
             )
-            await s.commit()
-
-    async def locked_for(self, keys: list[str]) -> float:
-        """Seconds until sign-in is allowed again for any of ``keys`` (0 when allowed)."""
-        now = self.clock()
-        async with self.sessions() as s:
-            rows = (
-                await s.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))
-            ).all()
-        return max([0.0, *(r.locked_until - now for r in rows)])
-
-    async def failed(self, keys: list[str]) -> None:
-        """Count a failed sign-in against each key; lock a key after MAX_FAILURES in WINDOW."""
-        for attempt in (1, 2):  # two workers may insert the same new key; the loser retries
-            try:
-                await self._count_failure(keys)
-                return
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-
-    async def _count_failure(self, keys: list[str]) -> None:
-        """One transaction of ``failed``."""
-        now = self.clock()
-        async with self.sessions() as s:
-            for key in keys:
-                row = await s.get(LoginThrottle, key) or LoginThrottle(key=key, window_start=now)
-                if now - row.window_start > WINDOW:
-                    row.failures, row.window_start = 0, now
-                row.failures += 1
-                limit = MAX_FAILURES_ADDRESS if key.startswith("ip:") else MAX_FAILURES
-                if row.failures >= limit:
-                    row.locked_until = now + LOCKOUT
-                    row.failures, row.window_start = 0, now
-                s.add(row)
-            await s.commit()
-
-    async def succeeded(self, name_key: str) -> None:
-        """A good password clears the account's failures (not the address's)."""
-        async with self.sessions() as s:
-            await s.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == name_key))
             await s.commit()

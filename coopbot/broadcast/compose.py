@@ -1,7 +1,7 @@
 """``/thongbao`` for officers: draft, pick filters with buttons, preview the count, confirm.
 
 The draft lives in the ``broadcast`` table, so each button press may reach any worker.
-Payloads are ``bc:<id>:<action>[:<value>]``; the channel adapter decides who is an officer.
+Presses are ``Compose(draft, action, value)``; the dispatcher decides who is an officer.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from coopbot.broadcast.model import CHANNELS, AudienceFilter, BroadcastError
 from coopbot.broadcast.service import Broadcasts
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Button, Reply
+from coopbot.payloads import Compose
 
 VIETNAM = timezone(timedelta(hours=7))
-PREFIX = "bc:"
 
 
 def next_morning(now: datetime) -> datetime:
@@ -29,12 +29,12 @@ class Composer:
     def __init__(self, kb: KnowledgeBase, broadcasts: Broadcasts) -> None:
         self.kb, self.service, self.say = kb, broadcasts, kb.messages
 
-    async def command(self, text: str, officer: str) -> list[Reply]:
+    async def command(self, body: str, officer: str) -> list[Reply]:
         """``/thongbao TEXT`` starts a draft; ``/thongbao ID`` shows a broadcast's progress."""
-        body = text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
+        body = body.strip()
         if not body:
             return [Reply(self.say("compose_usage"))]
-        if body.isdigit():
+        if body.isdigit() and len(body) <= 12:
             return [await self._status(int(body))]
         try:
             draft = await self.service.draft(body, AudienceFilter(), officer)
@@ -42,12 +42,9 @@ class Composer:
             return [Reply(str(exc))]
         return [await self._preview(draft)]
 
-    async def press(self, payload: str) -> list[Reply]:
+    async def press(self, press: Compose) -> list[Reply]:
         """A button on a draft."""
-        parts = payload.removeprefix(PREFIX).split(":")
-        if not parts[0].isdigit() or len(parts) < 2:
-            return [Reply(self.say("unknown_payload"))]
-        draft, action, value = int(parts[0]), parts[1], (parts[2] if len(parts) > 2 else None)
+        draft, action, value = press.draft, press.action, (press.value or None)
         try:
             _, audience = await self.service.text(draft)
             if action == "send":
@@ -88,8 +85,8 @@ class Composer:
     def _pick(self, draft: int, what: str) -> Reply:
         """Province or topic buttons (plus "all")."""
         items = self.kb.audience.provinces if what == "p" else self.kb.audience.topics
-        buttons = [Button(self.say("compose_any"), f"bc:{draft}:{what}:all")]
-        buttons += [Button(i.name, f"bc:{draft}:{what}:{i.id}") for i in items]
+        buttons = [Button(self.say("compose_any"), Compose(draft, what, "all").pack())]
+        buttons += [Button(i.name, Compose(draft, what, i.id).pack()) for i in items]
         key = "compose_pick_province" if what == "p" else "compose_pick_topic"
         return Reply(self.say(key), tuple(buttons))
 
@@ -116,12 +113,16 @@ class Composer:
         if preview.zalo_count:
             body += "\n" + self.say("compose_zalo_note")
         buttons = (
-            Button(self.say("compose_channel", value=values["channel"]), f"bc:{draft}:ch"),
-            Button(self.say("compose_province", value=values["province"]), f"bc:{draft}:p"),
-            Button(self.say("compose_topic", value=values["topic"]), f"bc:{draft}:t"),
-            Button(self.say("compose_send"), f"bc:{draft}:send"),
-            Button(self.say("compose_tomorrow"), f"bc:{draft}:later"),
-            Button(self.say("compose_cancel"), f"bc:{draft}:cancel"),
+            Button(
+                self.say("compose_channel", value=values["channel"]), Compose(draft, "ch").pack()
+            ),
+            Button(
+                self.say("compose_province", value=values["province"]), Compose(draft, "p").pack()
+            ),
+            Button(self.say("compose_topic", value=values["topic"]), Compose(draft, "t").pack()),
+            Button(self.say("compose_send"), Compose(draft, "send").pack()),
+            Button(self.say("compose_tomorrow"), Compose(draft, "later").pack()),
+            Button(self.say("compose_cancel"), Compose(draft, "cancel").pack()),
         )
         return Reply(body, buttons)
 

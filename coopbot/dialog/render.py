@@ -6,10 +6,9 @@ from collections.abc import Iterable
 
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase, SourceRef
 from coopbot.messages import Button, Reply
+from coopbot.payloads import OpenEntry, Vote
 from coopbot.retrieval import Match
 
-FAQ_PAYLOAD = "faq:"
-FEEDBACK = "fb:"
 MAX_RELATED = 2
 
 
@@ -55,14 +54,14 @@ def answer_reply(entry: FaqEntry, kb: KnowledgeBase, ref: str | None = None) -> 
         parts.append(kb.messages("uncertain_note"))
     parts.append(source_line(entry, kb))
     buttons = tuple(
-        Button(rel.title, FAQ_PAYLOAD + rel.id)
+        Button(rel.title, OpenEntry(rel.id).pack())
         for rel in (kb.entry(r) for r in entry.related[:MAX_RELATED])
         if rel is not None
     )
     if ref is not None:
         buttons += (
-            Button(kb.messages("feedback_up"), f"{FEEDBACK}+:{ref}"),
-            Button(kb.messages("feedback_down"), f"{FEEDBACK}-:{ref}"),
+            Button(kb.messages("feedback_up"), Vote("+", ref).pack()),
+            Button(kb.messages("feedback_down"), Vote("-", ref).pack()),
         )
     return Reply("\n\n".join(parts), buttons)
 
@@ -72,5 +71,5 @@ def suggestions_reply(matches: tuple[Match, ...], kb: KnowledgeBase) -> Reply:
     lines = [kb.messages("not_sure")]
     lines += [f"{i}. {m.entry.title}" for i, m in enumerate(matches, 1)]
     lines.append(kb.messages("not_sure_tail"))
-    buttons = tuple(Button(m.entry.title, FAQ_PAYLOAD + m.entry.id) for m in matches)
+    buttons = tuple(Button(m.entry.title, OpenEntry(m.entry.id).pack()) for m in matches)
     return Reply("\n".join(lines), buttons)

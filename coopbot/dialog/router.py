@@ -1,47 +1,43 @@
-"""Route a message: command → active questionnaire → button payload → small talk → FAQ → fallback.
+"""The conversation's pure part: commands, questionnaire presses and answers, small talk, FAQ.
 
 Pure: the caller loads the user's questionnaire state, passes it in, and stores what comes back.
+Button payloads and commands arrive parsed (``Turn``); a press that names an older question or
+an older run of a questionnaire is answered as stale, never applied to the current question.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
+from coopbot.dialog.commands import Command
 from coopbot.dialog.flows import engine
 from coopbot.dialog.flows.engine import FlowState
-from coopbot.dialog.flows.evaluate import FlowResult
-from coopbot.dialog.render import FAQ_PAYLOAD, FEEDBACK, answer_reply, suggestions_reply
+from coopbot.dialog.render import answer_reply, suggestions_reply
 from coopbot.dialog.smalltalk import SmallTalk
+from coopbot.dialog.turn import Outcome, Turn
 from coopbot.knowledge.model import KnowledgeBase
-from coopbot.messages import Button, IncomingMessage, Reply
-from coopbot.retrieval import Retriever
+from coopbot.messages import Button, Reply
+from coopbot.payloads import Answer, FlowControl, OpenEntry, Payload, StartFlow
+from coopbot.retrieval import Calibration, Retriever
 from coopbot.retrieval.features import contains_sequence
 from coopbot.text.normalize import fold, tokens
 
 COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
-START_FLOW = "flow:start:"
-ERASE_COMMAND = "xoadulieu"
-ERASE_YES, ERASE_NO = "erase:yes", "erase:no"
 # Words by which a sender speaks of themselves or their group (folded).
 SELF_WORDS = frozenset({"toi", "tui", "em", "minh", "chung", "nhom", "bon", "tao", "ta"})
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """Replies, the questionnaire state to keep, and what the inquiry log keeps."""
+class RouterFactory:
+    """Builds the router at start-up and again for every phrasing reload, with the same limits."""
 
-    replies: tuple[Reply, ...]
-    kind: str
-    normalized: str | None = None
-    entry_id: str | None = None
-    score: float | None = None
-    confident: bool = False
-    suggestions: tuple[str, ...] = field(default_factory=tuple)
-    state: FlowState | None = None
-    state_changed: bool = False
-    result: FlowResult | None = None
-    feedback: tuple[str, int] | None = None  # (inquiry ref, +1 or -1) to store
-    erase: bool = False  # the user confirmed /xoadulieu: the core deletes their data
+    max_chars: int = 2000
+    retention_days: int = 365
+    calibration: Calibration | None = None
+
+    def build(self, kb: KnowledgeBase) -> Router:
+        """A router (and its retrieval index) over ``kb``."""
+        return Router(kb, Retriever(kb, self.calibration), self.max_chars, self.retention_days)
 
 
 class Router:
@@ -64,27 +60,20 @@ class Router:
             (kb.lexicon.analyze(t), f.id) for f in kb.flows.values() for t in f.triggers
         ]
 
-    def route(
-        self,
-        msg: IncomingMessage,
-        state: FlowState | None = None,
-        now: float = 0.0,
-        ref: str | None = None,
-    ) -> Outcome:
-        """Decide the replies for one message; ``state`` is the user's questionnaire, if any;
-        ``ref`` names this inquiry on 👍/👎 buttons."""
-        out = self._route(msg, state, now, ref)
+    def route(self, turn: Turn, state: FlowState | None = None) -> Outcome:
+        """Decide the replies for one message; ``state`` is the user's questionnaire, if any."""
+        out = self._route(turn, state)
         if not out.state_changed:
             out = replace(out, state=state)
         return out
 
-    def _route(
-        self, msg: IncomingMessage, state: FlowState | None, now: float, ref: str | None
-    ) -> Outcome:
+    def _route(self, turn: Turn, state: FlowState | None) -> Outcome:
         """Dispatch on what arrived."""
-        say = self.kb.messages
-        if msg.payload is not None:
-            return self._payload(msg.payload, state, now, ref)
+        say, msg = self.kb.messages, turn.msg
+        if turn.command is not None:
+            return self._command(turn.command, state, turn.now)
+        if turn.is_press:
+            return self._press(turn.press, state, turn)
         if msg.kind == "edited":
             return Outcome((Reply(say("edited")),), "non_text")
         if msg.kind != "text" or msg.text is None:
@@ -95,21 +84,23 @@ class Router:
         if len(text) > self.max_chars:
             reply = say("too_long", length=len(text), limit=self.max_chars)
             return Outcome((Reply(reply),), "too_long")
-        if text.startswith("/"):
-            return self._command(text, state, now)
         if state is not None:
-            return self._in_flow(text, state, now, ref=ref)
+            return self._in_flow(text, state, turn.now, ref=turn.ref)
         intent = self.smalltalk.intent(text)
         if intent is not None:
             return Outcome((Reply(say(intent)),), "smalltalk")
+        return self._question(text, turn)
+
+    def _question(self, text: str, turn: Turn) -> Outcome:
+        """An FAQ answer; a questionnaire when the message asks to check the sender."""
         words = self.kb.lexicon.analyze(text)
         flow_id = self._triggered(words)
+        faq = self.answer(text, turn.ref)
         if flow_id is None:
-            return self.answer(text, ref)
-        faq = self.answer(text, ref)
+            return faq
         if self._wants_check(text, words, flow_id):
-            return self._start(flow_id, now)
-        offer = Button(self.kb.flows[flow_id].title, START_FLOW + flow_id)
+            return self._start(flow_id, turn.now)
+        offer = Button(self.kb.flows[flow_id].title, StartFlow(flow_id).pack())
         first = faq.replies[0]
         return replace(
             faq, replies=(replace(first, buttons=(*first.buttons, offer)), *faq.replies[1:])
@@ -122,25 +113,17 @@ class Router:
         normalized = " ".join(result.analysed)
         score = round(result.confidence, 4) if best else None
         if best and result.confident:
-            return Outcome(
-                (answer_reply(best.entry, self.kb, ref),),
-                "faq",
-                normalized,
-                best.entry.id,
-                score,
-                True,
-            )
+            reply = answer_reply(best.entry, self.kb, ref)
+            return Outcome((reply,), "faq", normalized, best.entry.id, score, True)
         suggest = self.retriever.calibration.suggest
         likely = tuple(m for m in result.matches if m.score >= suggest)
         if likely and result.in_domain:
             ids = tuple(m.entry.id for m in likely)
             reply = suggestions_reply(likely, self.kb)
-            return Outcome(
-                (reply,), "not_sure", normalized, best.entry.id if best else None, score, False, ids
-            )
-        return Outcome(
-            (Reply(self.kb.messages("out_of_scope")),), "out_of_scope", normalized, None, score
-        )
+            entry = best.entry.id if best else None
+            return Outcome((reply,), "not_sure", normalized, entry, score, False, ids)
+        reply = Reply(self.kb.messages("out_of_scope"))
+        return Outcome((reply,), "out_of_scope", normalized, None, score)
 
     def _triggered(self, words: list[str]) -> str | None:
         """The flow whose trigger phrase the analysed message contains."""
@@ -181,65 +164,67 @@ class Router:
         if not step.understood and not payload:
             faq = self.answer(text, ref)
             if faq.confident:
-                back = engine.ask(
-                    self.kb,
-                    state,
-                    prefix=self.kb.messages("flow_reminder", title=self.kb.flows[state.flow].title),
-                )
+                title = self.kb.flows[state.flow].title
+                prefix = self.kb.messages("flow_reminder", title=title)
+                back = engine.ask(self.kb, state, prefix=prefix)
                 return replace(faq, replies=faq.replies + back.replies)
         return Outcome(
             step.replies, "flow", state=step.state, state_changed=True, result=step.result
         )
 
-    def _payload(
-        self, payload: str, state: FlowState | None, now: float, ref: str | None = None
-    ) -> Outcome:
-        """A button press."""
-        if payload.startswith(FEEDBACK) and payload[3:5] in ("+:", "-:") and len(payload) > 5:
-            vote = 1 if payload[3] == "+" else -1
-            thanks = self.kb.messages("feedback_thanks" if vote > 0 else "feedback_sorry")
-            return Outcome((Reply(thanks),), "feedback", feedback=(payload[5:], vote))
-        if payload in (ERASE_YES, ERASE_NO):
-            done = payload == ERASE_YES
-            reply = Reply(self.kb.messages("erase_done" if done else "erase_cancelled"))
-            return Outcome((reply,), "erase" if done else "command", erase=done)
-        if payload.startswith(START_FLOW) and payload[len(START_FLOW) :] in self.kb.flows:
-            return self._start(payload[len(START_FLOW) :], now)
-        if state is not None and payload.startswith(("a:", "flow:")):
-            return self._in_flow(payload, state, now, payload=True)
-        if payload.startswith(FAQ_PAYLOAD):
-            entry = self.kb.entry(payload[len(FAQ_PAYLOAD) :])
+    def _press(self, press: Payload | None, state: FlowState | None, turn: Turn) -> Outcome:
+        """A button press; presses of an older question or run are stale."""
+        if isinstance(press, StartFlow) and press.flow in self.kb.flows:
+            return self._start(press.flow, turn.now)
+        if isinstance(press, Answer | FlowControl):
+            return self._flow_press(press, state, turn.now)
+        if isinstance(press, OpenEntry):
+            entry = self.kb.entry(press.entry)
             if entry is not None:
-                reply = answer_reply(entry, self.kb, ref)
+                reply = answer_reply(entry, self.kb, turn.ref)
                 return Outcome((reply,), "faq", None, entry.id, 1.0, True)
-        if payload.startswith("cmd:"):
-            return self._command("/" + payload[4:], state, now)
         return Outcome((Reply(self.kb.messages("unknown_payload")),), "payload")
 
-    def _command(self, text: str, state: FlowState | None, now: float) -> Outcome:
-        """``/start [deep-link]``, ``/help``, ``/menu``, questionnaire commands and controls."""
-        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+    def _flow_press(
+        self, press: Answer | FlowControl, state: FlowState | None, now: float
+    ) -> Outcome:
+        """An answer or control button: applied only to the run and question it was shown for."""
         say = self.kb.messages
+        if state is None:
+            return Outcome((Reply(say("flow_stale_ended")),), "payload")
+        if isinstance(press, FlowControl):
+            if press.run and press.run != state.run:
+                return self._stale(state, now)
+            return self._in_flow(f"flow:{press.action}", state, now, payload=True)
+        if press.run != state.run or press.step != state.step:
+            return self._stale(state, now)
+        return self._in_flow(press.value, state, now, payload=True)
+
+    def _stale(self, state: FlowState, now: float) -> Outcome:
+        """Say the button belonged to an earlier question, and ask the current one again."""
+        step = engine.ask(self.kb, state, prefix=self.kb.messages("flow_stale_press"))
+        return Outcome(step.replies, "flow", state=step.state)
+
+    def _command(self, command: Command, state: FlowState | None, now: float) -> Outcome:
+        """``/start [deep-link]``, ``/help``, ``/menu``, questionnaire commands and controls."""
+        name, say = command.name, self.kb.messages
         if name in self.flow_commands:
             return self._start(self.flow_commands[name], now)
         if state is not None and engine.control_word("/" + name):
             return self._in_flow("/" + name, state, now)
-        command = COMMANDS.get(name)
-        arg = text.split(maxsplit=1)[1].strip().lower() if " " in text.strip() else ""
-        if command == "start" and arg in self.flow_commands:
+        kind = COMMANDS.get(name)
+        arg = command.arg.lower()
+        if kind == "start" and arg in self.flow_commands:
             return self._start(self.flow_commands[arg], now)
-        if command == "start":
+        if kind == "start":
             privacy = say("start_privacy", days=self.retention_days)
             return Outcome((Reply(say("start"), self._menu()), Reply(privacy)), "command")
-        if name == ERASE_COMMAND:
-            buttons = (Button(say("erase_yes"), ERASE_YES), Button(say("erase_no"), ERASE_NO))
-            return Outcome((Reply(say("erase_confirm"), buttons),), "command")
-        if command == "help":
+        if kind == "help":
             return Outcome((Reply(say("help")),), "command")
-        if command == "menu":
+        if kind == "menu":
             return Outcome((Reply(say("flow_menu"), self._menu()),), "command")
         return Outcome((Reply(say("unknown_command")),), "command")
 
     def _menu(self) -> tuple[Button, ...]:
         """One button per questionnaire."""
-        return tuple(Button(f.title, START_FLOW + f.id) for f in self.kb.flows.values())
+        return tuple(Button(f.title, StartFlow(f.id).pack()) for f in self.kb.flows.values())

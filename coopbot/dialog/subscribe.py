@@ -1,8 +1,8 @@
 """Subscribing to announcements: province and topics chosen with buttons; change or stop.
 
 The subscriber row is the dialogue's state (each button says what it sets), so any worker can
-take the next press. Payloads: ``sub:start``, ``sub:p:<province>``, ``sub:t:<topic>`` (toggle),
-``sub:all``, ``sub:done``, ``sub:stop``; commands ``/dangky`` and ``/huydangky``.
+take the next press. Presses are ``Subscribe(action, value)``: start, p (province), t (topic
+toggle), all, done, stop; commands ``/dangky`` and ``/huydangky``.
 """
 
 from __future__ import annotations
@@ -11,23 +11,12 @@ from dataclasses import replace
 
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Button, IncomingMessage, Reply
+from coopbot.payloads import Subscribe
 from coopbot.storage.subscribers import SubscriberStore, Subscription
 
-PREFIX = "sub:"
-START = "sub:start"
-COMMANDS = {"dangky": START, "dangkynhantin": START, "huydangky": "sub:stop"}
+START = Subscribe("start")
+COMMANDS = {"dangky": START, "dangkynhantin": START, "huydangky": Subscribe("stop")}
 CHANNELS = frozenset({"telegram", "zalo"})  # where announcements can be delivered
-
-
-def command_payload(msg: IncomingMessage) -> str | None:
-    """The payload a subscription command or button stands for, else None."""
-    if msg.payload is not None:
-        return msg.payload if msg.payload.startswith(PREFIX) else None
-    text = (msg.text or "").strip()
-    if not text.startswith("/"):
-        return None
-    name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-    return COMMANDS.get(name)
 
 
 class SubscriptionDialog:
@@ -37,7 +26,7 @@ class SubscriptionDialog:
         self.kb, self.store = kb, store
         self.say = kb.messages
 
-    async def handle(self, msg: IncomingMessage, user_key: str, payload: str) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, user_key: str, press: Subscribe) -> list[Reply]:
         """One command or button press."""
         channel, chat_id = msg.user.channel, msg.user.user_id
         if channel not in CHANNELS:
@@ -45,20 +34,21 @@ class SubscriptionDialog:
         current = await self.store.get(channel, chat_id)
         sub = current or Subscription(channel, chat_id, user_key)
         sub = replace(sub, user_key=user_key)
-        if payload == "sub:stop":
+        action, value = press.action, press.value
+        if action == "stop":
             if current is None or not current.subscribed:
                 return [Reply(self.say("sub_not_subscribed"))]
             await self.store.save(replace(sub, subscribed=False))
             return [Reply(self.say("sub_stopped"))]
-        if payload.startswith("sub:p:") and self.kb.audience.province(payload[6:]):
-            await self.store.save(replace(sub, province=payload[6:]))
-            return [self._topics(replace(sub, province=payload[6:]))]
-        if payload.startswith("sub:t:") and self.kb.audience.topic(payload[6:]) and sub.province:
-            sub = sub.with_topic_toggled(payload[6:])
+        if action == "p" and self.kb.audience.province(value):
+            await self.store.save(replace(sub, province=value))
+            return [self._topics(replace(sub, province=value))]
+        if action == "t" and self.kb.audience.topic(value) and sub.province:
+            sub = sub.with_topic_toggled(value)
             await self.store.save(sub)
             return [self._topics(sub)]
-        if payload in ("sub:all", "sub:done") and sub.province:
-            sub = replace(sub, subscribed=True, topics=() if payload == "sub:all" else sub.topics)
+        if action in ("all", "done") and sub.province:
+            sub = replace(sub, subscribed=True, topics=() if action == "all" else sub.topics)
             await self.store.save(sub)
             return [Reply(self.say("sub_done", **self._labels(sub)))]
         return [self._provinces()]
@@ -70,21 +60,23 @@ class SubscriptionDialog:
         sub = await self.store.get(msg.user.channel, msg.user.user_id)
         if sub is not None and sub.subscribed:
             return Reply(self.say("sub_status", **self._labels(sub)))
-        return Reply(self.say("sub_offer"), (Button(self.say("sub_button"), START),))
+        return Reply(self.say("sub_offer"), (Button(self.say("sub_button"), START.pack()),))
 
     def _provinces(self) -> Reply:
         """The 34 provinces as buttons."""
-        buttons = tuple(Button(p.name, f"sub:p:{p.id}") for p in self.kb.audience.provinces)
+        buttons = tuple(
+            Button(p.name, Subscribe("p", p.id).pack()) for p in self.kb.audience.provinces
+        )
         return Reply(self.say("sub_ask_province"), buttons)
 
     def _topics(self, sub: Subscription) -> Reply:
         """Topic toggles (✅ on chosen ones), "all" and "done"."""
         buttons = [
-            Button(("✅ " if t.id in sub.topics else "") + t.name, f"sub:t:{t.id}")
+            Button(("✅ " if t.id in sub.topics else "") + t.name, Subscribe("t", t.id).pack())
             for t in self.kb.audience.topics
         ]
-        buttons.append(Button(self.say("sub_all_topics"), "sub:all"))
-        buttons.append(Button(self.say("sub_done_button"), "sub:done"))
+        buttons.append(Button(self.say("sub_all_topics"), Subscribe("all").pack()))
+        buttons.append(Button(self.say("sub_done_button"), Subscribe("done").pack()))
         province = self._labels(sub)["province"]
         return Reply(self.say("sub_ask_topics", province=province), tuple(buttons))
 

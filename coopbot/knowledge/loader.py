@@ -46,6 +46,10 @@ REQUIRED_MESSAGES = (
     "erase_done",
     "erase_cancelled",
     "erase_failed",
+    "busy",
+    "feedback_gone",
+    "flow_stale_press",
+    "flow_stale_ended",
 )
 FLOW_MESSAGES = (
     "feedback_up",

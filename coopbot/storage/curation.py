@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import DraftEntry, ExtraPhrasing, Inquiry
 
@@ -46,11 +47,61 @@ class CurationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.sessions = session_factory(engine)
 
-    async def add_phrasing(self, entry_id: str, text: str, created_by: str) -> int:
-        """Store a phrasing; returns its id."""
-        return await self._insert(
-            ExtraPhrasing(entry_id=entry_id, text=text, created_by=created_by)
+    async def add_phrasing(
+        self, entry_id: str, text: str, created_by: str, user_keys: Sequence[str] = ()
+    ) -> int:
+        """Store a phrasing (``user_keys``: who asked it, for erasure); returns its id."""
+        row = ExtraPhrasing(
+            entry_id=entry_id, text=text, created_by=created_by, user_keys=list(user_keys) or None
         )
+        return await self._insert(row)
+
+    async def askers(self, inquiry_ids: Sequence[int]) -> list[str]:
+        """The pseudonyms of the people who asked these inquiries."""
+        if not inquiry_ids:
+            return []
+        query = select(Inquiry.user_key).where(col(Inquiry.id).in_(list(inquiry_ids))).distinct()
+        async with self.sessions() as s:
+            return sorted(str(k) for k in (await s.exec(query)).all())
+
+    async def erase_user(self, user: UserKey, user_key: str) -> int:
+        """Texts only this user asked are deleted; from shared ones the user's link goes."""
+        return await self._unlink(lambda keys: user_key in keys, user_key)
+
+    async def prune(self, before: datetime) -> int:
+        """Texts taken from users' questions before ``before`` are deleted (retention)."""
+        return await self._unlink(lambda keys: bool(keys), None, before)
+
+    async def _unlink(
+        self,
+        hit: Callable[[list[str]], bool],
+        user_key: str | None,
+        before: datetime | None = None,
+    ) -> int:
+        """Delete (or, for ``user_key``, unlink) matching phrasing and draft rows; rows touched.
+        Filtered in Python: both tables hold at most a few thousand staff-curated rows."""
+        touched = 0
+        async with self.sessions() as s:
+            phrasings = select(ExtraPhrasing).where(col(ExtraPhrasing.user_keys).is_not(None))
+            drafts = select(DraftEntry).where(col(DraftEntry.user_keys).is_not(None))
+            if before is not None:
+                phrasings = phrasings.where(col(ExtraPhrasing.created_at) < before)
+                drafts = drafts.where(col(DraftEntry.created_at) < before)
+            rows: list[ExtraPhrasing | DraftEntry] = [*(await s.exec(phrasings)).all()]
+            rows += (await s.exec(drafts)).all()
+            for row in rows:
+                keys = list(row.user_keys or [])
+                if not hit(keys):
+                    continue
+                touched += 1
+                rest = [k for k in keys if k != user_key] if user_key else []
+                if rest:
+                    row.user_keys = rest
+                    s.add(row)
+                else:
+                    await s.delete(row)
+            await s.commit()
+        return touched
 
     async def _insert(self, row: ExtraPhrasing | DraftEntry) -> int:
         """Add one row; its new id."""
@@ -80,7 +131,13 @@ class CurationStore:
         return int(count), int(top or 0)
 
     async def add_draft(
-        self, title: str, questions: Sequence[str], answer: str, sources: str, created_by: str
+        self,
+        title: str,
+        questions: Sequence[str],
+        answer: str,
+        sources: str,
+        created_by: str,
+        user_keys: Sequence[str] = (),
     ) -> int:
         """Store a drafted entry; returns its id."""
         row = DraftEntry(
@@ -89,6 +146,7 @@ class CurationStore:
             answer=answer,
             sources=sources,
             created_by=created_by,
+            user_keys=list(user_keys) or None,
         )
         return await self._insert(row)
 

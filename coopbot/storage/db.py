@@ -6,15 +6,40 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from coopbot.errors import StorageUnavailable
+
 Row = TypeVar("Row", bound=SQLModel)
 
 POOL_SIZE = 20  # kept open: above it, connections are opened and closed per use (slow)
+_DOWN = (
+    OSError,
+    TimeoutError,
+    StorageUnavailable,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+)
+
+
+def unavailable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it) means the database cannot be reached right now,
+    as opposed to a statement or a value it refused."""
+    for _ in range(6):
+        if exc is None:
+            return False
+        if isinstance(exc, _DOWN):
+            return True
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def make_engine(url: str) -> AsyncEngine:

@@ -9,12 +9,19 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from coopbot.messages import UserKey
+from coopbot.observe import NullObserver, Observer
 from coopbot.storage.db import session_factory
+from coopbot.storage.quarantine import (
+    Quarantined,
+    QuarantineStore,
+    SqlQuarantineStore,
+    ascii_json,
+)
 from coopbot.storage.tables import Inquiry
 
 log = logging.getLogger(__name__)
@@ -97,9 +104,19 @@ class SqlInquiryLog(InquiryLog):
 
     A reply waits for its batch to commit, at most ``wait`` seconds; after that it goes on and
     the record stays queued, so a slow or broken database never blocks or breaks a reply.
+    A batch the database refuses while it answers other queries holds a bad record: the batch
+    is split until the record is alone, and that one is quarantined (kept as ASCII JSON for
+    staff), so one poison message never stops the log for everyone.
     """
 
-    def __init__(self, engine: AsyncEngine, wait: float = 0.5, batch: int = 200) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        wait: float = 0.5,
+        batch: int = 200,
+        quarantine: QuarantineStore | None = None,
+        observer: Observer | None = None,
+    ) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
         self._queue: asyncio.Queue[tuple[InquiryRecord, asyncio.Future[None]]] = asyncio.Queue(
@@ -108,6 +125,8 @@ class SqlInquiryLog(InquiryLog):
         self._wait = wait
         self._batch = batch
         self._task: asyncio.Task[None] | None = None
+        self._quarantine = quarantine or SqlQuarantineStore(engine)
+        self._observer = observer or NullObserver()
 
     async def start(self) -> None:
         """Start the writer task (owned here, cancelled in ``close``)."""
@@ -175,20 +194,64 @@ class SqlInquiryLog(InquiryLog):
             batch = [await self._queue.get()]
             while len(batch) < self._batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            await self._commit(batch)
+            try:
+                await self._commit(batch)
+            except Exception:  # a bug, not the database: never let the writer die
+                log.exception("inquiry writer failed; %d records dropped", len(batch))
+                self._resolve(batch)
 
     async def _commit(self, batch: list[tuple[InquiryRecord, asyncio.Future[None]]]) -> None:
-        """Insert a batch; retry with backoff while the database is down."""
+        """Insert a batch; retry with backoff while the database is down; split a batch it
+        refuses while up, and quarantine a record it refuses alone."""
         delay = 0.1
         while True:
             try:
                 async with self._engine.begin() as conn:  # one executemany, no ORM unit of work
                     await conn.execute(insert(Inquiry), [_values(item) for item, _ in batch])
                 break
-            except Exception:  # any driver error: keep the records, retry, log once per try
-                log.exception("could not store %d inquiries; retrying in %.1fs", len(batch), delay)
+            except Exception as exc:  # any driver error: an outage, or a record it refuses
+                if await self._reachable() and await self._refused(batch, exc):
+                    return
+                log.warning("could not store %d inquiries (%s); retrying", len(batch), exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+        self._resolve(batch)
+
+    async def _refused(
+        self, batch: list[tuple[InquiryRecord, asyncio.Future[None]]], exc: Exception
+    ) -> bool:
+        """The database is up but refused the batch: halves, down to the bad record, which is
+        quarantined. False when even that fails (no schema yet…): the caller retries later."""
+        if len(batch) > 1:
+            middle = len(batch) // 2
+            await self._commit(batch[:middle])
+            await self._commit(batch[middle:])
+            return True
+        item = batch[0][0]
+        data = {"record": _values(item), "error": f"{type(exc).__name__}: {exc}"[:500]}
+        kept = Quarantined(
+            "inquiry", type(exc).__name__, ascii_json(data), item.channel, item.user_key
+        )
+        try:
+            await self._quarantine.add(kept)
+        except Exception:  # the database refuses everything: an outage after all
+            return False
+        self._observer.quarantined("inquiry")
+        log.error("quarantined an inquiry the database refused: %s", type(exc).__name__)
+        self._resolve(batch)
+        return True
+
+    async def _reachable(self) -> bool:
+        """True when the database answers a trivial query now."""
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # down (or worse): treat as an outage and retry the batch later
+            return False
+        return True
+
+    def _resolve(self, batch: list[tuple[InquiryRecord, asyncio.Future[None]]]) -> None:
+        """Mark the batch handled and wake its waiters."""
         for _, done in batch:
             self._queue.task_done()
             if not done.done():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -86,16 +86,53 @@ class Assessment(SQLModel, table=True):
     outcome: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class ProcessedUpdate(SQLModel, table=True):
-    """Ids of channel updates already handled (Telegram update_id, Zalo msg_id): dedup."""
+class InboxRow(SQLModel, table=True):
+    """An update a platform delivered, committed before the webhook answers 200; worked off in
+    order per chat by whichever process claims it (``owner`` until ``lease_until``)."""
 
-    __tablename__ = "processed_update"
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "dedupe", name="uq_inbox_dedupe"),
+        Index("ix_inbox_chat", "channel", "chat", "status", "seq"),
+        Index("ix_inbox_due", "status", "not_before"),
+    )
 
-    channel: str = Field(primary_key=True, max_length=16)
-    key: str = Field(primary_key=True, max_length=64)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    dedupe: str = Field(max_length=64)  # the platform's id of the update (retries repeat it)
+    chat: str = Field(max_length=64)  # raw id: where replies go, and the ordering key
+    seq: int = Field(default=0, sa_type=BigInteger)  # the platform's order (update_id, time)
+    status: str = Field(default="pending", max_length=16)  # pending | done | quarantined
+    message: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    context: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    replies: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sent: int = 0  # replies already sent
+    owner: str | None = Field(default=None, max_length=32)
+    lease_until: float = 0.0  # unix seconds
+    not_before: float = 0.0  # unix seconds (retry backoff)
+    attempts: int = 0  # failures counted toward quarantine
+    error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
+
+
+class Quarantine(SQLModel, table=True):
+    """Something that kept failing and was set aside so it blocks nothing: shown to staff.
+    ``data`` is ASCII JSON, so text no database would store is kept as escapes."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    source: str = Field(max_length=16)  # inquiry | inbox
+    channel: str = Field(default="", max_length=16)
+    user_key: str | None = Field(default=None, max_length=64, index=True)  # pseudonym
+    chat: str | None = Field(default=None, max_length=64)  # raw id (inbox items)
+    reason: str = Field(max_length=200)
+    data: str = Field(default="", max_length=20000)
 
 
 class Contact(SQLModel, table=True):
@@ -173,6 +210,8 @@ class ExtraPhrasing(SQLModel, table=True):
     entry_id: str = Field(max_length=64, index=True)
     text: str = Field(max_length=500)
     created_by: str = Field(max_length=64)
+    # pseudonyms of the users whose question this is (erasure and retention find it by them)
+    user_keys: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -189,6 +228,7 @@ class DraftEntry(SQLModel, table=True):
     answer: str = Field(default="", max_length=4000)
     sources: str = Field(default="", max_length=500)
     created_by: str = Field(max_length=64)
+    user_keys: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -15,9 +15,13 @@ from bot.admin.app import add_admin
 from bot.admin.context import Admin
 from bot.web.chat_api import add_routes
 from coopbot.admin.accounts import Role
-from coopbot.core import Core
+from coopbot.config import REPO_KNOWLEDGE, load_settings
+from coopbot.core import Core, Stores, build_core
+from coopbot.inbound.pipeline import Pipeline
+from coopbot.storage.channel_state import MemoryContactStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
+from coopbot.storage.inbox import MemoryInbox
 from coopbot.storage.inquiries import SqlInquiryLog
 from coopbot.storage.migrate import upgrade_async
 
@@ -74,12 +78,11 @@ async def start_site(url: str, shared: Core) -> tuple[Site, web.AppRunner]:
     await upgrade_async(url)
     engine = make_engine(url)
     inquiries = SqlInquiryLog(engine)
-    core = Core(
-        shared.kb, shared.router, inquiries, SqlDialogStore(engine), SqlAssessmentLog(engine)
-    )
+    stores = Stores(inquiries, SqlDialogStore(engine), SqlAssessmentLog(engine))
+    core = build_core(load_settings(knowledge_dir=REPO_KNOWLEDGE), stores, kb=shared.kb)
     await inquiries.start()
     app = web.Application()
-    add_routes(app, core)
+    add_routes(app, Pipeline(core, MemoryInbox(), {}, MemoryContactStore()))
     admin = Admin.build(core, engine)
     add_admin(app, admin)
     runner = web.AppRunner(app)

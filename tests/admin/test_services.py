@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import SQLModel
 from coopbot.admin.accounts import SESSION_TTL, Accounts, Role
 from coopbot.admin.dashboard import Dashboard
 from coopbot.admin.review import Item, group_items
+from coopbot.admin.throttle import LOCKOUT, MAX_FAILURES, SignInThrottle
 from coopbot.errors import InputError
 from coopbot.knowledge import KnowledgeBase
 from coopbot.storage.db import make_engine, session_factory
@@ -54,16 +56,25 @@ async def test_accounts_sessions_expire_and_names_are_unique(database_url: str) 
 async def test_throttle_locks_then_releases(database_url: str) -> None:
     engine = await _engine(database_url)
     clock = [NOW.timestamp()]
-    accounts = Accounts(engine, clock=lambda: clock[0])
+    throttle = SignInThrottle(engine, clock=lambda: clock[0])
     keys = ["name:chi", "ip:10.0.0.1"]
-    for _ in range(4):
-        await accounts.failed(keys)
-    assert await accounts.locked_for(keys) == 0
-    await accounts.failed(keys)
-    assert await accounts.locked_for(["name:chi"]) > 0
-    assert await accounts.locked_for(["ip:10.0.0.1"]) == 0  # an office address allows more
-    clock[0] += 15 * 60 + 1
-    assert await accounts.locked_for(keys) == 0
+    for _ in range(5):
+        assert await throttle.attempt(keys) == 0
+    assert await throttle.attempt(keys) > 0  # the sixth within the window is not checked
+    assert await throttle.attempt(["ip:10.0.0.1", "name:an"]) == 0  # an office address allows more
+    clock[0] += LOCKOUT + 1
+    assert await throttle.attempt(keys) == 0
+    await throttle.succeeded(keys)
+    for _ in range(5):
+        assert await throttle.attempt(keys) == 0  # a good password cleared the account's count
+    await engine.dispose()
+
+
+async def test_parallel_attempts_cannot_slip_under_the_limit(database_url: str) -> None:
+    engine = await _engine(database_url)
+    throttle = SignInThrottle(engine)
+    waits = await asyncio.gather(*(throttle.attempt(["name:an", "ip:1.2.3.4"]) for _ in range(60)))
+    assert sum(1 for w in waits if w == 0) == MAX_FAILURES  # the rest wait, unverified
     await engine.dispose()
 
 

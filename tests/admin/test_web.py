@@ -287,3 +287,36 @@ async def test_officer_previews_confirms_and_cancels_an_announcement(site: Site)
         bad = {"csrf": csrf, "text": "x", "province": "Atlantis"}
         async with http.post(site.base + "/admin/broadcasts", data=bad) as resp:
             assert "Chưa gửi được" in await resp.text()
+
+
+async def test_huge_ids_are_404_and_exports_carry_the_security_headers(site: Site) -> None:
+    http = await site.login("an")
+    async with http:
+        for path in ("/admin/broadcasts/99999999999999999999", "/admin/broadcasts/" + "9" * 400):
+            assert await _status(http, site.base + path) == 404
+        csrf = await csrf_of(http, site.base + "/admin/users")
+        form = {"csrf": csrf, "role": "staff"}
+        async with http.post(site.base + "/admin/users/99999999999", data=form) as resp:
+            assert resp.status == 404
+        form = {"csrf": csrf, "ids": "1," + "9" * 40}
+        async with http.post(site.base + "/admin/review/ignore", data=form) as resp:
+            assert resp.status == 200  # redirected back to the queue, the huge id dropped
+        async with http.get(site.base + "/admin/export/inquiries.csv") as resp:
+            assert resp.headers["X-Frame-Options"] == "DENY"
+            assert "default-src" in resp.headers["Content-Security-Policy"]
+            assert resp.headers["Cache-Control"] == "no-store"
+
+
+async def test_sign_in_while_the_database_is_down_is_503_not_500(site: Site) -> None:
+    async def down(keys: list[str]) -> float:
+        raise ConnectionRefusedError("database unreachable")
+
+    site.admin.throttle.attempt = down  # type: ignore[method-assign]
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(f"{site.base}/admin/login") as resp:
+            assert resp.status == 200
+        token = next(c.value for c in http.cookie_jar if c.key == "coopbot_login")
+        form = {"name": "an", "password": PASSWORD, "csrf": token}
+        async with http.post(f"{site.base}/admin/login", data=form) as resp:
+            assert resp.status == 503 and "bận" in await resp.text()
+            assert resp.headers["Retry-After"] == "30"

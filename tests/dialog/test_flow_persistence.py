@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coopbot.config import Settings
-from coopbot.core import Core, build_core
+from coopbot.core import Core, Stores, build_core
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import (
     MemoryDialogStore,
@@ -19,11 +19,11 @@ from .helpers import Chat
 
 
 def _core(settings: Settings, engine: object) -> Core:
-    return build_core(
-        settings,
+    stores = Stores(
         dialogs=SqlDialogStore(engine),  # type: ignore[arg-type]
-        assessments=SqlAssessmentLog(engine),
-    )  # type: ignore[arg-type]
+        assessments=SqlAssessmentLog(engine),  # type: ignore[arg-type]
+    )
+    return build_core(settings, stores)
 
 
 async def test_two_workers_alternate_on_one_user(

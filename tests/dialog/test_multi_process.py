@@ -14,12 +14,15 @@ import asyncpg
 import pytest
 
 from coopbot.config import Settings
-from coopbot.core import build_core, pseudonym
-from coopbot.dialog import Outcome, Router
+from coopbot.core import Stores, build_core, pseudonym
+from coopbot.dialog import Outcome, Router, Turn
 from coopbot.dialog.flows.engine import FlowState
+from coopbot.inbound.pipeline import Pipeline
 from coopbot.messages import IncomingMessage, Reply, UserKey
+from coopbot.storage.channel_state import MemoryContactStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore, lock_id
+from coopbot.storage.inbox import MemoryInbox
 from coopbot.storage.inquiries import MemoryInquiryLog
 from coopbot.storage.migrate import upgrade_async
 
@@ -33,11 +36,9 @@ class CountingRouter:
 
     inner: Router
 
-    def route(
-        self, msg: IncomingMessage, state: FlowState | None = None, now: float = 0.0, ref=None
-    ) -> Outcome:  # type: ignore[no-untyped-def]
+    def route(self, turn: Turn, state: FlowState | None = None) -> Outcome:
         seen = int(state.answers["n"]) if state else 0
-        new = FlowState("counter", {"n": seen + 1}, updated=now)
+        new = FlowState("counter", {"n": seen + 1}, updated=turn.now)
         return Outcome((Reply(str(seen)),), "command", state=new, state_changed=True)
 
 
@@ -47,20 +48,17 @@ async def test_two_workers_never_lose_an_update(
     await upgrade_async(database_url)
     engines = [make_engine(database_url), make_engine(database_url)]
     try:
-        cores = []
+        cores, pipelines = [], []
         for engine in engines:
-            core = build_core(
-                settings_default,
-                MemoryInquiryLog(),
-                SqlDialogStore(engine),
-                SqlAssessmentLog(engine),
-            )
-            core.router = CountingRouter(core.router)  # type: ignore[assignment]
+            stores = Stores(MemoryInquiryLog(), SqlDialogStore(engine), SqlAssessmentLog(engine))
+            core = build_core(settings_default, stores)
+            core.live.router = CountingRouter(core.live.router)  # type: ignore[assignment]
             cores.append(core)
+            pipelines.append(Pipeline(core, MemoryInbox(), {}, MemoryContactStore()))
 
         async def worker(index: int) -> list[int]:
             msgs = [IncomingMessage(USER, text=f"m{i}") for i in range(PER_WORKER)]
-            tasks = [asyncio.create_task(cores[index].handle(m)) for m in msgs]
+            tasks = [asyncio.create_task(pipelines[index].handle_now(m)) for m in msgs]
             return [int((await t)[0].text) for t in tasks]
 
         first, second = await asyncio.gather(worker(0), worker(1))
@@ -80,14 +78,18 @@ async def test_postgres_waits_for_the_users_advisory_lock(
         pytest.skip("advisory locks are PostgreSQL's; SQLite relies on compare-and-set")
     await upgrade_async(database_url)
     engine = make_engine(database_url)
-    core = build_core(settings_default, MemoryInquiryLog(), SqlDialogStore(engine))
+    core = build_core(settings_default, Stores(MemoryInquiryLog(), SqlDialogStore(engine)))
     holder = await asyncpg.connect(database_url.replace("+asyncpg", ""))
     try:
         key = lock_id(pseudonym(USER, core.pseudonym_key))
         await holder.execute("SELECT pg_advisory_lock($1)", key)  # "another process"
         task = asyncio.create_task(core.handle(IncomingMessage(USER, text="/kiemtra")))
-        await asyncio.sleep(0.3)
-        assert not task.done()
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        for _ in range(500):  # until the server shows our handler queued behind the lock
+            if await holder.fetchval(waiting) == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert await holder.fetchval(waiting) == 1 and not task.done()
         await holder.execute("SELECT pg_advisory_unlock($1)", key)
         assert "Câu 1/" in (await task)[0].text
     finally:

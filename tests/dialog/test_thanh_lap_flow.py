@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from coopbot.config import Settings
 from coopbot.core import Core
 from coopbot.storage.dialogs import MemoryAssessmentLog
 
@@ -120,13 +123,13 @@ async def test_commands_mid_flow_keep_the_flow(core: Core) -> None:
     assert "Câu 2/6" in chat.text
 
 
-async def test_abandoned_flow_expires(core: Core) -> None:
+async def test_abandoned_flow_expires(core: Core, settings_default: Settings) -> None:
     now = [1_000_000.0]
-    core.clock = lambda: now[0]
+    core = replace(core, clock=lambda: now[0])
     chat = Chat(core)
     await chat.say("/kiemtra")
     await chat.say("6")
-    now[0] += core.flow_ttl + 1
+    now[0] += settings_default.flow_ttl_hours * 3600 + 1
     await chat.say("25")
     assert "hết" in chat.last[0].text or "kết thúc" in chat.last[0].text
     assert "Câu 3/6" not in chat.text

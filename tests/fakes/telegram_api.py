@@ -145,6 +145,7 @@ class FakeBotAPI:
         self.hold_after: int | None = None  # past this many sent messages, sendMessage waits
         self.release = asyncio.Event()  # … until this is set
         self.held = 0
+        self.held_requests: dict[int, web.Request] = {}
         self.dropped = 0
         self.replied: set[int] = set()
         self._updates: list[dict[str, Any]] = []
@@ -239,6 +240,14 @@ class FakeBotAPI:
         ) as resp:
             self.webhook_statuses.append(resp.status)
 
+    def held_orphans(self) -> int:
+        """Held sends whose client has gone (its process was killed)."""
+        return sum(
+            1
+            for r in self.held_requests.values()
+            if r.transport is None or r.transport.is_closing()
+        )
+
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Messages sent to one chat, in order."""
         return [m for m in self.sent if m.chat_id == chat_id]
@@ -289,10 +298,12 @@ class FakeBotAPI:
         if self.hold_after is None or len(self.sent) < self.hold_after:
             return True
         self.held += 1
+        self.held_requests[id(request)] = request
         try:
             await self.release.wait()
         finally:
             self.held -= 1
+            self.held_requests.pop(id(request), None)
         transport = request.transport
         if transport is None or transport.is_closing():
             self.dropped += 1

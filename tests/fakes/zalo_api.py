@@ -8,6 +8,7 @@ It checks the ``access_token`` header (``-216`` unknown, ``-124`` expired, in Za
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -24,6 +25,11 @@ class FakeZaloAPI:
         self.app_id, self.app_secret, self.oa_secret = app_id, app_secret, oa_secret
         self.access_token, self.refresh_token = "AT-1", "RT-1"
         self.expired = False
+        self.hold = False  # while True, message sends wait for ``release``
+        self.release = asyncio.Event()
+        self.held = 0
+        self.held_requests: dict[int, web.Request] = {}
+        self.dropped = 0  # held sends whose client went away: never processed
         self.spent_refresh: set[str] = set()
         self.refreshes = 0
         self.sent: list[dict[str, Any]] = []
@@ -79,11 +85,30 @@ class FakeZaloAPI:
             "user_id_by_app": "app-" + user_id,
         }
 
+    def held_orphans(self) -> int:
+        """Held sends whose client has gone (its process was killed)."""
+        return sum(
+            1
+            for r in self.held_requests.values()
+            if r.transport is None or r.transport.is_closing()
+        )
+
     def to(self, user_id: str) -> list[dict[str, Any]]:
         """Messages sent to a user (by user_id, or by a message_id of theirs)."""
         return [s for s in self.sent if s["user_id"] == user_id]
 
     async def _message(self, request: web.Request) -> web.Response:
+        if self.hold:
+            self.held += 1
+            self.held_requests[id(request)] = request
+            try:
+                await self.release.wait()
+            finally:
+                self.held -= 1
+                self.held_requests.pop(id(request), None)
+            if request.transport is None or request.transport.is_closing():
+                self.dropped += 1
+                return web.Response(status=499)  # the client went away before we processed it
         token = request.headers.get("access_token", "")
         if token != self.access_token:
             return web.json_response({"error": -216, "message": "Access token is invalid"})

@@ -1,4 +1,5 @@
-"""Contracts of the channel stores (dedup, contacts, Zalo tokens): memory, SQLite, PostgreSQL."""
+"""Contracts of the channel stores (contacts, Zalo tokens): memory, SQLite, PostgreSQL.
+The inbox (deduplication, ordering) has its own contract in test_inbox.py."""
 
 from __future__ import annotations
 
@@ -8,12 +9,7 @@ from typing import Any
 
 import pytest
 
-from coopbot.storage.channel_state import (
-    MemoryContactStore,
-    MemoryDedupStore,
-    SqlContactStore,
-    SqlDedupStore,
-)
+from coopbot.storage.channel_state import MemoryContactStore, SqlContactStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.migrate import upgrade_async
 from coopbot.storage.tokens import MemoryTokenStore, SqlTokenStore, TokenPair
@@ -21,21 +17,14 @@ from coopbot.storage.tokens import MemoryTokenStore, SqlTokenStore, TokenPair
 
 @pytest.fixture(params=["memory", "sql"])
 async def stores(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[Any]:
-    """(dedup, contacts, tokens) for one backend; SQL runs on both databases."""
+    """(None, contacts, tokens) for one backend; SQL runs on both databases."""
     if request.param == "memory":
-        yield MemoryDedupStore(), MemoryContactStore(), MemoryTokenStore()
+        yield None, MemoryContactStore(), MemoryTokenStore()
         return
     await upgrade_async(database_url)
     engine = make_engine(database_url)
-    yield SqlDedupStore(engine), SqlContactStore(engine), SqlTokenStore(engine)
+    yield None, SqlContactStore(engine), SqlTokenStore(engine)
     await engine.dispose()
-
-
-async def test_dedup_first_time_once_even_concurrently(stores: Any) -> None:
-    dedup = stores[0]
-    results = await asyncio.gather(*(dedup.first_time("telegram", "42") for _ in range(8)))
-    assert sorted(results) == [False] * 7 + [True]
-    assert await dedup.first_time("zalo", "42") is True  # keys are per channel
 
 
 async def test_contacts_set_and_read(stores: Any) -> None:

@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from coopbot.config import Settings
-from coopbot.core import build_core
+from coopbot.core import Stores, build_core
 from coopbot.messages import IncomingMessage, UserKey
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
@@ -22,7 +22,9 @@ async def test_dropped_connections_cost_no_reply(
     await upgrade_async(database_url)
     engine = make_engine(database_url)
     log = SqlInquiryLog(engine)
-    core = build_core(settings_default, log, SqlDialogStore(engine), SqlAssessmentLog(engine))
+    core = build_core(
+        settings_default, Stores(log, SqlDialogStore(engine), SqlAssessmentLog(engine))
+    )
     user = UserKey("web", "r1")
     plain = database_url.replace("+asyncpg", "")
     try:

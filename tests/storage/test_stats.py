@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coopbot.config import Settings
-from coopbot.core import build_core
+from coopbot.core import Stores, build_core
 from coopbot.messages import IncomingMessage, UserKey
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
@@ -17,7 +17,9 @@ async def test_counts(database_url: str, settings_default: Settings) -> None:
     engine = make_engine(database_url)
     try:
         log = SqlInquiryLog(engine)
-        core = build_core(settings_default, log, SqlDialogStore(engine), SqlAssessmentLog(engine))
+        core = build_core(
+            settings_default, Stores(log, SqlDialogStore(engine), SqlAssessmentLog(engine))
+        )
         for user, text in (("a", "lap htx can bao nhieu nguoi"), ("a", "zzz"), ("b", "von gop")):
             await core.handle(IncomingMessage(UserKey("web", user), text=text))
         await log.close()

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.server import TELEGRAM_KEY, make_app
+from bot.server import PIPELINE_KEY, TELEGRAM_KEY, make_app
 from coopbot.config import REPO_KNOWLEDGE, load_settings
+from coopbot.inbound.pipeline import Pipeline
 from tests.fakes.telegram_api import FakeBotAPI
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
@@ -27,6 +28,7 @@ class Running:
     base: str
     db: str
     channel: Any
+    pipeline: Pipeline
 
 
 @pytest.fixture
@@ -61,7 +63,9 @@ async def start_bot(fake_api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Calla
         await runner.setup()
         await web.SockSite(runner, sock).start()
         runners.append(runner)
-        return Running(fake_api, f"http://127.0.0.1:{port}", db, app[TELEGRAM_KEY])
+        return Running(
+            fake_api, f"http://127.0.0.1:{port}", db, app[TELEGRAM_KEY], app[PIPELINE_KEY]
+        )
 
     yield start
     for runner in runners:
@@ -73,4 +77,4 @@ async def bot(start_bot: Callable[..., Any]) -> AsyncIterator[Running]:
     """coopbot in webhook mode."""
     running = await start_bot(webhook=True)
     yield running
-    await running.channel.runner.join()
+    await running.pipeline.join()

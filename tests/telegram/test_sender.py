@@ -12,10 +12,11 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.chunks import split_text
-from bot.telegram.convert import CallbackData, keyboard
+from bot.telegram.convert import keyboard
 from bot.telegram.pacer import Pacer
 from bot.telegram.sender import Sent, TelegramSender
 from coopbot.messages import Button, Reply
+from coopbot.payloads import Answer, OpenEntry, PayloadError
 from coopbot.storage.channel_state import MemoryContactStore
 from tests.fakes.telegram_api import ApiError, FakeBotAPI, parse_html
 
@@ -56,13 +57,14 @@ def test_split_without_paragraphs_still_fits() -> None:
     assert [len(c) for c in chunks] == [4000, 4000, 1000]
 
 
-def test_callback_data_fits_64_bytes_whatever_the_payload() -> None:
-    packer = CallbackData()
-    long = "faq:" + "thành-lập-hợp-tác-xã-" * 5
-    markup = keyboard((Button("Dài", long), Button("Ngắn", "a:yes")), packer)
+def test_callback_data_is_the_typed_payload_and_never_over_64_bytes() -> None:
+    short = Answer("3f2a", 4, "yes").pack()
+    markup = keyboard((Button("Dài", "faq:" + "thành-lập-hợp-tác-xã-" * 5), Button("Ngắn", short)))
+    assert markup is not None
     data = [b.callback_data for row in markup.inline_keyboard for b in row]
-    assert all(len(str(d).encode()) <= 64 for d in data)
-    assert packer.unpack(str(data[0])) == long and packer.unpack("a:yes") == "a:yes"
+    assert data == [short]  # a payload over the limit is left out (and logged), never cut
+    with pytest.raises(PayloadError):
+        OpenEntry("x" * 70).pack()
 
 
 async def test_429_storm_loses_nothing(fake_api: FakeBotAPI) -> None:

@@ -35,6 +35,12 @@ class FlowState:
     answers: dict[str, Any] = field(default_factory=dict)
     history: tuple[str, ...] = ()
     updated: float = 0.0
+    run: str = ""  # names this run on its buttons, so a press from an older run is stale
+
+    @property
+    def step(self) -> int:
+        """How many answers were given: the step an answer button of the current question has."""
+        return len(self.history)
 
     def to_json(self) -> dict[str, Any]:
         """For the dialog store."""
@@ -43,6 +49,7 @@ class FlowState:
             "answers": self.answers,
             "history": list(self.history),
             "updated": self.updated,
+            "run": self.run,
         }
 
     @classmethod
@@ -53,6 +60,7 @@ class FlowState:
             dict(data.get("answers", {})),
             tuple(data.get("history", ())),
             float(data.get("updated", 0.0)),
+            str(data.get("run", "")),
         )
 
 
@@ -93,13 +101,18 @@ def ask(kb: KnowledgeBase, state: FlowState, prefix: str = "") -> Step:
         result = evaluate(flow, {k: v for k, v in state.answers.items() if k in keys})
         return Step(None, tuple(result_replies(kb, result)), result)
     limit = group_left(flow, q.group, state.answers, q.key) if q.group and q.max is None else None
-    return Step(state, (prompt_reply(kb, flow, q, pos, total, limit, prefix),))
+    return Step(state, (prompt_reply(kb, flow, q, (pos, total), state, limit, prefix),))
+
+
+def run_id(now: float) -> str:
+    """A short name for a run, from its start time (pure: no randomness in the engine)."""
+    return format(int(now * 1_000_000) & 0xFFFFFF, "x")
 
 
 def start(kb: KnowledgeBase, flow_id: str, now: float) -> Step:
     """A new run of a flow: the intro, then the first question."""
     flow = kb.flows[flow_id]
-    return ask(kb, FlowState(flow_id, updated=now), prefix=flow.intro.strip())
+    return ask(kb, FlowState(flow_id, updated=now, run=run_id(now)), prefix=flow.intro.strip())
 
 
 def advance(kb: KnowledgeBase, state: FlowState, text: str, payload: bool, now: float) -> Step:

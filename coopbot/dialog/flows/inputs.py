@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from coopbot.dialog.flows.questions import Question
 from coopbot.text.normalize import fold
 from coopbot.text.numbers import parse_number
 
-ANSWER = "a:"
+MAX_NUMBER = 1e15  # beyond any count, amount in đồng or percentage a questionnaire asks for
 YES = {
     "co",
     "c",
@@ -40,8 +41,9 @@ class Invalid:
 
 
 def read_answer(q: Question, raw: str, payload: bool, limit: float | None) -> Any:
-    """The value for ``q``, or Invalid. ``limit`` is the effective maximum of a points question."""
-    text = raw[len(ANSWER) :] if payload and raw.startswith(ANSWER) else raw
+    """The value for ``q``, or Invalid. ``limit`` is the effective maximum of a points question;
+    ``payload``: the value came from an answer button, not from typing."""
+    text = raw
     if q.input == "yesno":
         return _yesno(text)
     if q.input == "choice":
@@ -85,6 +87,8 @@ def check_number(q: Question, value: float, limit: float | None) -> Any:
     example = q.example or "5"
     low = q.min if q.min is not None else 0.0
     high = limit if limit is not None else q.max
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        return Invalid(f"Số này lớn quá. Bạn gõ lại giúp mình, ví dụ: {example}.")
     if q.input == "points" and (value * 2) != int(value * 2):
         return Invalid("Điểm chỉ lấy số nguyên hoặc nửa điểm (ví dụ 3 hoặc 3,5).")
     if q.integer and value != int(value):

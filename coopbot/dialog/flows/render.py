@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from coopbot.dialog.flows.evaluate import FlowResult
-from coopbot.dialog.flows.inputs import ANSWER, fmt_number
+from coopbot.dialog.flows.inputs import fmt_number
 from coopbot.dialog.flows.questions import Question
-from coopbot.dialog.render import FAQ_PAYLOAD, sources_text
+from coopbot.dialog.render import sources_text
 from coopbot.knowledge.flow_schema import RawFlow, RawRef
 from coopbot.knowledge.model import KnowledgeBase, SourceRef
 from coopbot.messages import Button, Reply
+from coopbot.payloads import Answer, FlowControl, OpenEntry
+
+if TYPE_CHECKING:
+    from coopbot.dialog.flows.engine import FlowState
 
 MAX_POINT_BUTTONS = 10
 
@@ -22,13 +28,14 @@ def prompt_reply(
     kb: KnowledgeBase,
     flow: RawFlow,
     q: Question,
-    pos: int,
-    total: int,
+    where: tuple[int, int],
+    state: FlowState,
     limit: float | None,
     prefix: str = "",
 ) -> Reply:
-    """``Câu 5/17: …`` with answer buttons, back and stop."""
+    """``Câu 5/17: …`` with answer buttons (tied to this run and step), back and stop."""
     say = kb.messages
+    pos, total = where
     lines = [prefix, ""] if prefix else []
     lines.append(say("flow_question", pos=pos, total=total, prompt=q.prompt.strip()))
     top = limit if limit is not None else q.max
@@ -37,24 +44,24 @@ def prompt_reply(
         lines.append(say(key, max=_fmt(top)))
     if q.help:
         lines.append(q.help.strip())
-    buttons = list(_answer_buttons(kb, q, top))
+    buttons = [
+        Button(label, Answer(state.run, state.step, value).pack())
+        for label, value in _answer_options(kb, q, top)
+    ]
     if pos > 1:
-        buttons.append(Button(say("flow_back_button"), "flow:back"))
-    buttons.append(Button(say("flow_cancel_button"), "flow:cancel"))
+        buttons.append(Button(say("flow_back_button"), FlowControl("back", state.run).pack()))
+    buttons.append(Button(say("flow_cancel_button"), FlowControl("cancel", state.run).pack()))
     return Reply("\n".join(lines), tuple(buttons))
 
 
-def _answer_buttons(kb: KnowledgeBase, q: Question, top: float | None) -> list[Button]:
-    """Yes/no, the options, or whole points when there are few."""
+def _answer_options(kb: KnowledgeBase, q: Question, top: float | None) -> list[tuple[str, str]]:
+    """(label, value) of yes/no, the options, or whole points when there are few."""
     if q.input == "yesno":
-        return [
-            Button(kb.messages("yes_label"), ANSWER + "yes"),
-            Button(kb.messages("no_label"), ANSWER + "no"),
-        ]
+        return [(kb.messages("yes_label"), "yes"), (kb.messages("no_label"), "no")]
     if q.input == "choice":
-        return [Button(o.label, ANSWER + o.value) for o in q.options]
+        return [(o.label, o.value) for o in q.options]
     if q.input == "points" and top is not None and top <= MAX_POINT_BUTTONS:
-        return [Button(str(p), f"{ANSWER}{p}") for p in range(int(top) + 1)]
+        return [(str(p), str(p)) for p in range(int(top) + 1)]
     return []
 
 
@@ -66,7 +73,7 @@ def _sources(kb: KnowledgeBase, refs: list[RawRef]) -> str:
 def _entry_buttons(kb: KnowledgeBase, ids: list[str]) -> tuple[Button, ...]:
     """Up to three knowledge-base entries as buttons."""
     entries = [kb.by_id[i] for i in dict.fromkeys(ids) if i in kb.by_id]
-    return tuple(Button(e.title, FAQ_PAYLOAD + e.id) for e in entries[:3])
+    return tuple(Button(e.title, OpenEntry(e.id).pack()) for e in entries[:3])
 
 
 def result_replies(kb: KnowledgeBase, result: FlowResult) -> list[Reply]:
