@@ -34,6 +34,7 @@ EFFECTIVE = re.compile(r"có hiệu lực thi hành kể từ ngày \d\d/\d\d/\d
 RELATED = re.compile(r"^\(Điều này có nội dung liên quan đến (.*)\)$")
 CHAPTER = re.compile(r"^Chương [IVXLC]+$")
 SECTION = re.compile(r"^\*\*Mục \d+[.:].*\*\*$")
+LINK = re.compile(r"\[([^\]]+)\]\(https?://[^)\s]*\)")
 CLAUSE = re.compile(r"^(\d{1,2})\.\s*(?=[^\d\s])")
 TOC_START = "## Danh sách điều khoản"
 BODY_START = "## VĂN BẢN"
@@ -70,10 +71,12 @@ def split_sections(text: str) -> tuple[list[str], list[str]]:
 
 
 def unglue(lines: list[str]) -> list[str]:
-    """Put headings glued to the end of the previous paragraph on their own line."""
+    """Collapse whitespace; put headings glued to the end of the previous paragraph on their
+    own line."""
     out: list[str] = []
     for line in lines:
-        line = line.strip()
+        line = " ".join(line.split())  # also no-break spaces, which the source has in places
+        line = LINK.sub(r"\1", line)  # links the mirror added to names of other laws
         if line.startswith("("):
             out.append(line)
             continue
