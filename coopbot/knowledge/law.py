@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from coopbot.knowledge.model import Document, SourceRef
-from coopbot.text.citations import Aliases, ArticleRef, Locator, parse_locator
+from coopbot.text.citations import Aliases, ArticleRef, parse_locator
 
 _POINT = re.compile(r"^([a-zđ])\)", re.MULTILINE)
 
@@ -97,22 +97,22 @@ class LawLibrary:
         """The article ``number`` ("30", "12a") of document ``doc_id``, or None."""
         return self.articles.get((doc_id, number.strip().lower()))
 
-    def locate(self, doc_id: str, loc: Locator | ArticleRef) -> Located | None:
-        """The article and (when named and present) clause of a locator or parsed reference."""
-        article = self.article(doc_id, loc.article)
+    def locate(self, doc_id: str, number: str, clause: str | None = None) -> Located | None:
+        """The article and, when ``clause`` is given and exists, that clause."""
+        article = self.article(doc_id, number)
         if article is None:
             return None
-        number = loc.clauses[0] if isinstance(loc, Locator) and loc.clauses else None
-        if isinstance(loc, ArticleRef):
-            number = loc.clause
-        return article, article.clause(number) if number else None
+        return article, article.clause(clause) if clause else None
 
     def find(self, ref: ArticleRef) -> Located | None:
         """A reference parsed from a user's text; None when it names no stored document."""
-        return self.locate(ref.doc, ref) if ref.doc else None
+        return self.locate(ref.doc, ref.article, ref.clause) if ref.doc else None
 
     def resolve(self, ref: SourceRef) -> Located | None:
         """An FAQ citation (``Điều 4 khoản 7`` of ``luat-htx-2023``) → its first article and
         clause; the clause is None when none is named or the article has no such clause."""
         locators = parse_locator(ref.article)
-        return self.locate(ref.doc.id, locators[0]) if locators else None
+        if not locators:
+            return None
+        first = locators[0]
+        return self.locate(ref.doc.id, first.article, first.clauses[0] if first.clauses else None)

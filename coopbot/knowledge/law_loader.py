@@ -74,7 +74,8 @@ def load_law(
     for path in sorted(folder.glob("*.yaml")):
         if path.name == ALIASES_FILE:
             continue
-        raw = validate(RawLawFile, read(path), rel(path))
+        data = read(path)
+        raw = validate(RawLawFile, data, rel(path)) if data is not None else None
         if isinstance(raw, RawLawFile):
             articles.extend(_articles(raw, path, docs, seen, rel(path), problems))
     library = LawLibrary.build(articles, Aliases.from_mapping(alias_map))

@@ -17,6 +17,7 @@ import yaml
 from coopbot.config import REPO_KNOWLEDGE
 from coopbot.knowledge import SourceRef, check_knowledge
 from coopbot.knowledge.model import KnowledgeBase
+from coopbot.text.citations import parse_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 CODIFICATION = Path("/work/shared/legal-sources/phapdien-hop-tac-xa.md")
@@ -349,3 +350,23 @@ def test_rebuilding_the_law_gives_the_same_files(tmp_path: Path) -> None:
     for doc_id in PER_DOCUMENT:
         built = (tmp_path / f"{doc_id}.yaml").read_text(encoding="utf-8")
         assert built == (REPO_KNOWLEDGE / "law" / f"{doc_id}.yaml").read_text(encoding="utf-8")
+
+
+def test_find_a_reference_parsed_from_a_question(kb: KnowledgeBase) -> None:
+    ref = parse_reference("cho hỏi khoản 7 điều 4 luật htx", kb.law.aliases)
+    assert ref is not None
+    found = kb.law.find(ref)
+    assert found is not None and found[1] is not None
+    assert (found[0].number, found[1].number) == ("4", "7")
+    no_doc = parse_reference("điều 4 nói gì", kb.law.aliases)
+    old_law = parse_reference("điều 4 luật htx 2012", kb.law.aliases)
+    assert no_doc is not None and kb.law.find(no_doc) is None
+    assert old_law is not None and old_law.doc == "luat-htx-2012"
+    assert kb.law.find(old_law) is None  # cited, not stored: the caller says so
+
+
+def test_a_law_file_that_is_not_yaml(knowledge_copy: Path) -> None:
+    (knowledge_copy / "law" / "tt-31-2018-btc.yaml").write_text("doc: [x\n", encoding="utf-8")
+    problems = _problems(knowledge_copy)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("knowledge/law/tt-31-2018-btc.yaml: -: cannot read YAML")
