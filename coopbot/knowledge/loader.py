@@ -13,6 +13,7 @@ from coopbot.knowledge.audience import load_audience
 from coopbot.knowledge.checks import cross_checks
 from coopbot.knowledge.flow_schema import RawFlow
 from coopbot.knowledge.flows import check_flows, load_flows
+from coopbot.knowledge.law_loader import check_citations, load_law
 from coopbot.knowledge.model import Document, FaqEntry, KnowledgeBase, Messages, SourceRef
 from coopbot.knowledge.schema import RawDocument, RawEntry, RawFaqFile, RawLexicon, RawSources
 from coopbot.text.lexicon import Lexicon
@@ -267,6 +268,15 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         problems,
     )
     problems.extend(check_flows(flows, docs, by_id, files))
+    law = load_law(
+        root,
+        docs,
+        lambda p: _read_yaml(p, root, problems),
+        lambda model, data, rel: _validate(model, data, rel, problems),
+        lambda p: _rel(p, root),
+        problems,
+    )
+    problems.extend(check_citations(entries, law))
     kb = KnowledgeBase(
         entries=tuple(entries),
         documents=docs,
@@ -277,6 +287,7 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         by_id=by_id,
         flows=flows,
         audience=audience,
+        law=law,
     )
     return kb, problems
 

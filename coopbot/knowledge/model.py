@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from coopbot.knowledge.audience import Audience
 from coopbot.knowledge.flow_schema import RawFlow
 from coopbot.text.lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from coopbot.knowledge.law import LawLibrary
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class KnowledgeBase:
     by_id: Mapping[str, FaqEntry] = field(default_factory=dict)
     flows: Mapping[str, RawFlow] = field(default_factory=dict)
     audience: Audience = field(default_factory=Audience)
+    law: LawLibrary = field(default_factory=lambda: _empty_law())  # knowledge/law/
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """The entry with this id, or None."""
@@ -111,3 +116,10 @@ class KnowledgeBase:
                 by_id[entry_id] = replace(entry, questions=(*entry.questions, *new))
         entries = tuple(by_id[e.id] for e in self.entries)
         return replace(self, entries=entries, by_id=by_id)
+
+
+def _empty_law() -> LawLibrary:
+    """An empty law library: a knowledge folder may have no law/."""
+    from coopbot.knowledge.law import LawLibrary  # law.py imports this module
+
+    return LawLibrary()
