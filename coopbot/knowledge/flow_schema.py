@@ -73,6 +73,51 @@ class RawCondition(_Strict):
     skip_if_unanswered: bool = False
 
 
+NOT_FOUND = "chưa tìm được hướng dẫn chính thức"  # required wording when no official rule is known
+
+
+class RawRubric(_Strict):
+    """What earns the points of a criterion: the official rule, or what is known without it."""
+
+    found: bool  # True only when the official award rule was read in a source
+    text: str = Field(min_length=10)
+    source: RawRef
+
+    @model_validator(mode="after")
+    def _say_not_found(self) -> RawRubric:
+        """Without an official rule the text must say so, in these words."""
+        if not self.found and NOT_FOUND not in self.text.lower():
+            raise ValueError(f"a rubric without an official rule must say '{NOT_FOUND}'")
+        return self
+
+
+class RawFactBand(_Strict):
+    """Points for a fact value from ``min`` (inclusive) up to the next band's ``min``."""
+
+    min: float
+    points: float = Field(ge=0)
+
+
+class RawFact(_Strict):
+    """A fact the member knows, and the official rule (if any) that turns it into points."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    ask: str
+    unit: Literal["number", "percent", "million_vnd", "yesno", "text"]
+    rule: str = Field(min_length=10)
+    bands: list[RawFactBand] = []  # empty: no official rule to compute points
+
+    @model_validator(mode="after")
+    def _ascending(self) -> RawFact:
+        """Bands start at strictly increasing values; yes/no and text facts have none."""
+        mins = [b.min for b in self.bands]
+        if mins != sorted(set(mins)):
+            raise ValueError("band minima must be strictly increasing")
+        if self.bands and self.unit in ("yesno", "text"):
+            raise ValueError(f"a '{self.unit}' fact cannot have numeric bands")
+        return self
+
+
 class RawCriterion(_Strict):
     """A self-scored criterion of a scoring flow."""
 
@@ -83,6 +128,21 @@ class RawCriterion(_Strict):
     max: float | None = None  # None: within what is left of the group's maximum
     advice: str
     entries: list[str] = []
+    rubric: RawRubric | None = None
+    facts: list[RawFact] = []
+
+    @model_validator(mode="after")
+    def _facts_follow_rubric(self) -> RawCriterion:
+        """Computed points need an official rule, and stay within the criterion's maximum."""
+        banded = [f for f in self.facts if f.bands]
+        if banded and (self.rubric is None or not self.rubric.found):
+            raise ValueError("fact bands need a rubric whose official rule was found")
+        top = max((b.points for f in banded for b in f.bands), default=0.0)
+        if self.max is not None and top > self.max:
+            raise ValueError(f"a band gives {top} points, more than the criterion's {self.max}")
+        if len({f.key for f in self.facts}) != len(self.facts):
+            raise ValueError("fact keys must be unique within a criterion")
+        return self
 
 
 class RawGroup(_Strict):
