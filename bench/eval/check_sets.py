@@ -57,8 +57,8 @@ OOS_KEYS = COMMON | {"oos", "area"}
 PENDING_KEYS = COMMON | {"topic", "type", "count", "premise"}
 
 NEAR = 85.0  # token_set_ratio at or above this is a near-copy
-KB_UNIT_TOKENS = 4  # sentences shorter than this are not compared with the knowledge base
-PAIR_UNIT_TOKENS = 6  # ... nor across sets (greetings and thanks are short)
+KB_SENTENCE_TOKENS = 6  # shorter sentences inside a message are not compared with the KB
+PAIR_SENTENCE_TOKENS = 8  # ... nor across sets (greetings, thanks, "có được không?")
 LENGTH_RATIO = 0.6  # compare two texts only when the shorter has at least 60 % of the tokens
 SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 # Folded tokens that are abbreviations wherever they appear: a row containing one has abbrev true.
@@ -196,15 +196,14 @@ def check_row(row: dict[str, Any], name: str, kb: KnowledgeBase) -> list[str]:
     return out
 
 
-def units(row_id: str, text: str, min_tokens: int) -> list[Unit]:
-    """The whole text and each of its sentences with at least min_tokens tokens."""
-    pieces = [text, *SENTENCE.split(text)]
+def units(row_id: str, text: str, sentence_tokens: int) -> list[Unit]:
+    """The whole text, and each of its sentences with at least sentence_tokens tokens."""
     seen: set[str] = set()
     out: list[Unit] = []
-    for piece in pieces:
+    for n, piece in enumerate([text, *SENTENCE.split(text)]):
         toks = folded_tokens(piece)
         folded = " ".join(toks)
-        if len(toks) >= min_tokens and folded not in seen:
+        if toks and (n == 0 or len(toks) >= sentence_tokens) and folded not in seen:
             seen.add(folded)
             out.append(Unit(row_id, piece.strip(), folded, len(toks)))
     return out
@@ -244,7 +243,7 @@ def near_kb(sets: dict[str, list[dict[str, Any]]], kb: KnowledgeBase) -> list[st
     phrasings = kb_phrasings(kb)
     out: list[str] = []
     for name, rows in sets.items():
-        mine = [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), KB_UNIT_TOKENS)]
+        mine = [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), KB_SENTENCE_TOKENS)]
         flagged: set[str] = set()
         for unit, phr, score in close_pairs(mine, phrasings):
             if unit.row_id in flagged:
@@ -260,7 +259,7 @@ def near_kb(sets: dict[str, list[dict[str, Any]]], kb: KnowledgeBase) -> list[st
 def near_across(sets: dict[str, list[dict[str, Any]]]) -> list[str]:
     """Pairs of questions too close to each other across two different files."""
     per_file = {
-        name: [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), PAIR_UNIT_TOKENS)]
+        name: [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), PAIR_SENTENCE_TOKENS)]
         for name, rows in sets.items()
     }
     names = list(per_file)
