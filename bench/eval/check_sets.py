@@ -63,8 +63,9 @@ LENGTH_RATIO = 0.6  # compare two texts only when the shorter has at least 60 % 
 SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 # Folded tokens that are abbreviations wherever they appear: a row containing one has abbrev true.
 ABBREVIATIONS = frozenset(
-    "htx tht lhhtx tv dk dky bn ko k kg j z ad vs dc hdqt bks gcn tndn bhxh ubnd nd qd tt sxkd "
-    "dhtv tmdt vdl tnhh kttt lmhtx".split()
+    {"htx", "tht", "lhhtx", "tv", "dk", "dky", "bn", "ko", "k", "kg", "j", "z", "ad", "vs", "dc"}
+    | {"hdqt", "bks", "gcn", "tndn", "bhxh", "ubnd", "nd", "qd", "tt", "sxkd", "dhtv", "tmdt"}
+    | {"vdl", "tnhh", "kttt", "lmhtx"}
 )
 
 
@@ -144,7 +145,7 @@ def check_optional(row: dict[str, Any], where: str) -> list[str]:
     if "count" in row and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
         out.append(f"{where}: count must be a positive integer")
     if "premise" in row and row["premise"] != "2012":
-        out.append(f"{where}: premise must be \"2012\"")
+        out.append(f'{where}: premise must be "2012"')
     return out
 
 
@@ -187,7 +188,8 @@ def check_row(row: dict[str, Any], name: str, kb: KnowledgeBase) -> list[str]:
             out.append(f"{where}: area {row.get('area')!r} not one of the off-topic areas")
     else:
         keys = INSCOPE_KEYS
-        out.extend(f"{where}: {flag} is required" for flag in ("typos", "abbrev") if flag not in row)
+        missing = [flag for flag in ("typos", "abbrev") if flag not in row]
+        out.extend(f"{where}: {flag} is required" for flag in missing)
         out.extend(check_answers(row, where, kb))
         out.extend(check_optional(row, where))
     extra = set(row) - keys
@@ -209,9 +211,12 @@ def units(row_id: str, text: str, sentence_tokens: int) -> list[Unit]:
     return out
 
 
-def close_pairs(
-    left: Sequence[Unit], right: Sequence[Unit]
-) -> Iterable[tuple[Unit, Unit, float]]:
+def row_units(rows: Sequence[dict[str, Any]], sentence_tokens: int) -> list[Unit]:
+    """The units of every row of a file."""
+    return [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), sentence_tokens)]
+
+
+def close_pairs(left: Sequence[Unit], right: Sequence[Unit]) -> Iterable[tuple[Unit, Unit, float]]:
     """Pairs of comparable length whose token_set_ratio reaches NEAR."""
     if not left or not right:
         return
@@ -243,25 +248,21 @@ def near_kb(sets: dict[str, list[dict[str, Any]]], kb: KnowledgeBase) -> list[st
     phrasings = kb_phrasings(kb)
     out: list[str] = []
     for name, rows in sets.items():
-        mine = [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), KB_SENTENCE_TOKENS)]
-        flagged: set[str] = set()
-        for unit, phr, score in close_pairs(mine, phrasings):
-            if unit.row_id in flagged:
-                continue
-            flagged.add(unit.row_id)
-            out.append(
-                f"{name}: {unit.row_id}: near-copy ({score:.0f}) of {phr.row_id} "
-                f"phrasing {phr.text!r}: {unit.text!r}"
-            )
+        best: dict[str, tuple[Unit, Unit, float]] = {}
+        for unit, phr, score in close_pairs(row_units(rows, KB_SENTENCE_TOKENS), phrasings):
+            if unit.row_id not in best or score > best[unit.row_id][2]:
+                best[unit.row_id] = (unit, phr, score)
+        out.extend(
+            f"{name}: {unit.row_id}: near-copy ({score:.0f}) of {phr.row_id} "
+            f"phrasing {phr.text!r}: {unit.text!r}"
+            for unit, phr, score in best.values()
+        )
     return out
 
 
 def near_across(sets: dict[str, list[dict[str, Any]]]) -> list[str]:
     """Pairs of questions too close to each other across two different files."""
-    per_file = {
-        name: [u for r in rows for u in units(str(r.get("id")), str(r.get("q", "")), PAIR_SENTENCE_TOKENS)]
-        for name, rows in sets.items()
-    }
+    per_file = {name: row_units(rows, PAIR_SENTENCE_TOKENS) for name, rows in sets.items()}
     names = list(per_file)
     out: list[str] = []
     for i, first in enumerate(names):
@@ -307,7 +308,10 @@ def describe_inscope(rows: Sequence[dict[str, Any]], kb: KnowledgeBase) -> list[
     parts = Counter(len(r.get("answers", [])) for r in rows)
     used = {i for r in rows for part in r.get("answers", []) for i in part}
     topics = Counter(
-        kb.by_id[i].topic for r in rows for part in r.get("answers", []) for i in part
+        kb.by_id[i].topic
+        for r in rows
+        for part in r.get("answers", [])
+        for i in part
         if i in kb.by_id
     )
     all_topics = {e.topic for e in kb.entries}
@@ -318,7 +322,8 @@ def describe_inscope(rows: Sequence[dict[str, Any]], kb: KnowledgeBase) -> list[
         f"    unaccented: {percent(sum(not r.get('accents') for r in rows), n)}; "
         f"typos: {percent(sum(bool(r.get('typos')) for r in rows), n)}; "
         f"abbreviations: {percent(sum(bool(r.get('abbrev')) for r in rows), n)}",
-        "    parts: " + ", ".join(f"{k}: {v}" for k, v in sorted(parts.items()))
+        "    parts: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(parts.items()))
         + f"; two or more: {percent(sum(v for k, v in parts.items() if k > 1), n)}",
         f"    type: {tally(rows, 'type')}",
         f"    count questions: {sum('count' in r for r in rows)}; "
@@ -365,8 +370,10 @@ def check_sizes(sets: dict[str, list[dict[str, Any]]]) -> list[str]:
         rows = sets.get(name, [])
         oos = sum(r.get("oos") is True for r in rows)
         if len(rows) - oos < min_in or oos < min_oos:
-            out.append(f"{name}: {len(rows) - oos} in scope and {oos} off-topic; "
-                       f"needs at least {min_in} and {min_oos}")
+            out.append(
+                f"{name}: {len(rows) - oos} in scope and {oos} off-topic; "
+                f"needs at least {min_in} and {min_oos}"
+            )
     return out
 
 
