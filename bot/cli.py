@@ -96,12 +96,16 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
 def _kb_check(settings: Settings) -> int:
     """``coopbot kb check``: every problem as ``file: entry: reason``."""
     kb, problems = check_knowledge(settings.knowledge_dir)
+    if not problems:  # overlaps need a loadable base (and take a few seconds)
+        from coopbot.retrieval.overlap_check import overlap_problems
+
+        problems = overlap_problems(kb, settings.knowledge_dir)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"ok: {len(kb.entries)} entries, {len(kb.documents)} documents")
+    print(f"ok: {len(kb.entries)} entries, {len(kb.documents)} documents, {len(kb.law)} articles")
     return 0
 
 

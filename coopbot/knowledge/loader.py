@@ -277,6 +277,7 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         problems,
     )
     problems.extend(check_citations(entries, law))
+    retired = load_retired(root, by_id, lambda p: _read_yaml(p, root, problems), problems)
     kb = KnowledgeBase(
         entries=tuple(entries),
         documents=docs,
@@ -288,8 +289,30 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         flows=flows,
         audience=audience,
         law=law,
+        retired=retired,
     )
     return kb, problems
+
+
+def load_retired(
+    root: Path, by_id: dict[str, FaqEntry], read: Any, problems: list[Problem]
+) -> dict[str, str]:
+    """retired_ids.yaml: ids merged into another entry (old buttons and sets still resolve)."""
+    path = root / "retired_ids.yaml"
+    if not path.exists():
+        return {}
+    data = read(path) or {}
+    rel = _rel(path, root)
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "-", "must be a mapping of old-id: kept-id"))
+        return {}
+    retired = {str(k): str(v) for k, v in data.items()}
+    for old, kept in retired.items():
+        if old in by_id:
+            problems.append(Problem(rel, old, "a retired id is an entry again"))
+        if kept not in by_id:
+            problems.append(Problem(rel, old, f"kept entry '{kept}' does not exist"))
+    return retired
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:

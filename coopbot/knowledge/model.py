@@ -97,10 +97,14 @@ class KnowledgeBase:
     flows: Mapping[str, RawFlow] = field(default_factory=dict)
     audience: Audience = field(default_factory=Audience)
     law: LawLibrary = field(default_factory=lambda: _empty_law())  # knowledge/law/
+    retired: Mapping[str, str] = field(default_factory=dict)  # merged-away id -> kept id
 
     def entry(self, entry_id: str) -> FaqEntry | None:
-        """The entry with this id, or None."""
-        return self.by_id.get(entry_id)
+        """The entry with this id (a merged-away id finds the entry it went into), or None."""
+        found = self.by_id.get(entry_id)
+        if found is None and entry_id in self.retired:
+            found = self.by_id.get(self.retired[entry_id])
+        return found
 
     def with_phrasings(self, extra: Mapping[str, Sequence[str]]) -> KnowledgeBase:
         """A copy whose entries also carry ``extra`` phrasings (attached by staff);

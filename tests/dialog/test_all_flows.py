@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from coopbot.config import REPO_KNOWLEDGE
 from coopbot.core import Core
 from coopbot.dialog.flows.engine import FlowState, current
-from coopbot.knowledge import KnowledgeBase
+from coopbot.knowledge import KnowledgeBase, load_knowledge
 
 from .helpers import Chat
 
-FLOWS = ["tt01-2020", "htx-kieu-moi-kontum", "thanh-lap-htx", "vay-quy-htx"]
+FLOWS = sorted(load_knowledge(REPO_KNOWLEDGE).flows)  # every questionnaire in knowledge/
 
 
 def valid_answer(q_input: str, top: float | None, options: list[str]) -> str:

@@ -94,7 +94,7 @@ def test_amendments_and_the_codification_note(kb: KnowledgeBase) -> None:
     art = _article(kb, "nd-45-2021", "15")
     lines = article_pages(art, registry=kb.documents)[0].split("\n")
     assert lines[1] == (
-        "Văn bản đã được sửa đổi bởi Nghị định 253/2025/NĐ-CP; "
+        "Văn bản đã được sửa đổi bởi Nghị định 104/2022/NĐ-CP, Nghị định 253/2025/NĐ-CP; "
         "bản lưu ở đây có thể chưa gồm phần sửa đổi."
     )
     assert lines[2].startswith("Ghi chú của Pháp điển: có nội dung bị bãi bỏ bởi Điều 13")
