@@ -54,7 +54,8 @@ MINIMUM = {REPORT: (220, 70)}  # file: (in-scope, off-topic) at least
 COMMON = {"id", "q", "shape", "accents", "typos", "abbrev"}
 INSCOPE_KEYS = COMMON | {"answers", "type", "count", "premise", "ambiguous_type"}
 OOS_KEYS = COMMON | {"oos", "area"}
-PENDING_KEYS = COMMON | {"topic", "type", "count", "premise"}
+PENDING_KEYS = COMMON | {"topic", "type", "count", "premise", "article"}
+ARTICLE_TOPIC = "article lookup"  # pending rows that ask for one article's text
 
 NEAR = 85.0  # token_set_ratio at or above this is a near-copy
 KB_SENTENCE_TOKENS = 6  # shorter sentences inside a message are not compared with the KB
@@ -173,6 +174,25 @@ def check_answers(row: dict[str, Any], where: str, kb: KnowledgeBase) -> list[st
     return out
 
 
+def check_article(row: dict[str, Any], where: str, kb: KnowledgeBase) -> list[str]:
+    """Problems with the article field: [document id, article number] of a stored article."""
+    article = row.get("article")
+    if row.get("topic") != ARTICLE_TOPIC:
+        return [f"{where}: article is only for topic {ARTICLE_TOPIC!r}"] if "article" in row else []
+    if (
+        not isinstance(article, list)
+        or len(article) != 2
+        or not all(isinstance(part, str) and part for part in article)
+    ):
+        return [f'{where}: article must be ["document id", "article number"]']
+    doc, number = article
+    if doc not in kb.law.documents:
+        return [f"{where}: article names unknown document {doc!r}"]
+    if kb.law.article(doc, number) is None:
+        return [f"{where}: {doc} has no article {number!r}"]
+    return []
+
+
 def check_row(row: dict[str, Any], name: str, kb: KnowledgeBase) -> list[str]:
     """Every format problem of one row of file `name`."""
     where = f"{name}: {row.get('id', '?')}"
@@ -181,6 +201,7 @@ def check_row(row: dict[str, Any], name: str, kb: KnowledgeBase) -> list[str]:
         keys = PENDING_KEYS
         if not isinstance(row.get("topic"), str) or not row["topic"].strip():
             out.append(f"{where}: pending rows need a topic")
+        out.extend(check_article(row, where, kb))
         out.extend(check_optional(row, where))
     elif row.get("oos") is True:
         keys = OOS_KEYS
