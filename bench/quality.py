@@ -1,70 +1,182 @@
-"""Answer quality: coopbot against two baselines on the dev and held-out sets.
+"""Answer quality, side by side: coopbot, today's ranker before the issue-13 work (the code of
+commit BASELINE_REF over the current knowledge base), and plain BM25.
 
-Baseline thresholds are fit on the dev set (the best in-scope + out-of-scope sum), as
-coopbot's calibration is; the held-out set is used by none of them.
-Usage: python bench/quality.py
+For every set: in scope right / confidently wrong / declined, off-topic declined; for the
+realistic sets, a breakdown by shape (letter, story, multi, premise, short) and accents.
+Thresholds of BM25 are fit on the calibration set, as coopbot's are; the report sets
+(realistic.jsonl, heldout.jsonl) are used by none of them.
+Usage: python bench/quality.py [--no-baseline] [--misses realistic]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from baselines import answerer, bm25_scorer, wratio_scorer
 
-from bot.cli import ask_json
-from bot.evaluate import evaluate, read_jsonl
-from coopbot.config import load_settings
-from coopbot.core import build_core
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-EVAL = Path(__file__).resolve().parent / "eval"
+from baselines import bm25_scorer  # noqa: E402
 
+from bot.cli import ask_json  # noqa: E402
+from bot.evaluate import read_jsonl, verdict  # noqa: E402
+from coopbot.config import REPO_KNOWLEDGE, load_settings  # noqa: E402
+from coopbot.core import build_core  # noqa: E402
 
-def fit_threshold(kb: Any, scorer: Any, dev: list[dict[str, Any]], grid: np.ndarray) -> float:
-    """Threshold with the best in-scope accuracy + out-of-scope rejection on dev."""
-    cache = {row["q"]: scorer(row["q"]) for row in dev}
-
-    def total(t: float) -> float:
-        result = evaluate(dev, answerer(kb, lambda q: cache[q], t))
-        return float(result["inscope_accuracy"] + result["oos_rejection"])
-
-    return float(max(grid, key=total))
+EVAL = ROOT / "bench" / "eval"
+BASELINE_REF = "41f447a"  # the last commit before answer selection was rebuilt
+SETS = ("realistic.jsonl", "realistic_calib.jsonl", "heldout.jsonl", "dev.jsonl")
+Answers = dict[str, dict[str, Any]]
 
 
-def row(name: str, result: dict[str, Any]) -> str:
-    """One markdown table row."""
-    styles = result["by_style"]
-    story = styles.get("in:story", [0, 0])
-    unacc = styles.get("in:unaccented", [0, 0])
+def coopbot_answers(questions: list[str]) -> Answers:
+    """This checkout's answers."""
+    core = build_core(load_settings())
+    return {q: ask_json(core, q) for q in questions}
+
+
+def baseline_answers(questions: list[str]) -> Answers:
+    """The answers of the code at BASELINE_REF over today's knowledge base (its questionnaires
+    removed: their new fields are unknown to the old schema, and ``ask`` does not use them)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        code, kb = Path(tmp) / "code", Path(tmp) / "knowledge"
+        code.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", BASELINE_REF], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+        shutil.copytree(REPO_KNOWLEDGE, kb)
+        for flow in (kb / "questionnaires").glob("*.yaml"):
+            flow.unlink()
+        batch = Path(tmp) / "q.jsonl"
+        batch.write_text(
+            "".join(json.dumps({"q": q}, ensure_ascii=False) + "\n" for q in questions), "utf-8"
+        )
+        env = {**os.environ, "PYTHONPATH": str(code), "COOPBOT_KNOWLEDGE_DIR": str(kb)}
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--json", "--batch", str(batch)],
+            cwd=code, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    for row in rows:
+        row["entries"] = [row["entry_id"]] if row.get("confident") and row.get("entry_id") else []
+    return {row["q"]: row for row in rows}
+
+
+def bm25_answers(questions: list[str], calib: list[dict[str, Any]]) -> Answers:
+    """Plain BM25's best entry when its score passes the threshold best on the calibration set."""
+    kb = build_core(load_settings()).kb
+    score = bm25_scorer(kb)
+    scored = {q: score(q) for q in {*questions, *(r["q"] for r in calib)}}
+    retired = dict(kb.retired)
+
+    def answers(t: float) -> Answers:
+        out = {}
+        for q, (entry, value) in scored.items():
+            ok = entry is not None and value >= t
+            out[q] = {"q": q, "confident": ok, "entries": [kb.entries[entry].id] if ok else []}
+        return out
+
+    def fitness(t: float) -> float:
+        got = answers(t)
+        results = [verdict(r, got[r["q"]], retired) for r in calib]
+        inscope = [v for r, v in zip(calib, results, strict=True) if not r.get("oos")]
+        oos = [v for r, v in zip(calib, results, strict=True) if r.get("oos")]
+        return (
+            inscope.count("right") / len(inscope)
+            - 3 * inscope.count("wrong") / len(inscope)
+            + (oos.count("declined") / len(oos))
+        )
+
+    best = max(np.arange(0, 40, 0.5), key=fitness)
+    print(f"BM25 threshold (fit on the calibration set): {best:.1f}")
+    return answers(float(best))
+
+
+def table(rows: list[dict[str, Any]], answers: Answers, retired: dict[str, str]) -> dict[str, Any]:
+    """Counts overall and per shape."""
+    out: dict[str, Any] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        v = verdict(row, answers[row["q"]], retired)
+        groups = ["all", f"shape:{row.get('shape', row.get('style', '-'))}"]
+        if "accents" in row:
+            groups.append("accents" if row["accents"] else "no accents")
+        for g in groups:
+            key = "oos" if row.get("oos") else "in"
+            out[g][f"{key}_{v}"] += 1
+            out[g][f"{key}_n"] += 1
+    return out
+
+
+def line(name: str, c: dict[str, int]) -> str:
+    """One markdown row: right, confidently wrong, declined, off-topic declined."""
+    n = c.get("in_n", 0) or 1
+    oos = c.get("oos_n", 0)
+    decl = (
+        f"{c.get('oos_declined', 0)}/{oos} ({100 * c.get('oos_declined', 0) / oos:.0f} %)"
+        if oos
+        else "–"
+    )
     return (
-        f"| {name} | {result['inscope'][0]}/{result['inscope'][1]} "
-        f"({100 * result['inscope_accuracy']:.0f} %) | {result['oos'][0]}/{result['oos'][1]} "
-        f"({100 * result['oos_rejection']:.0f} %) | {unacc[0]}/{unacc[1]} | {story[0]}/{story[1]} |"
+        f"| {name} | {c.get('in_right', 0)}/{c.get('in_n', 0)} ({100 * c.get('in_right', 0) / n:.0f} %) "
+        f"| {c.get('in_wrong', 0)} ({100 * c.get('in_wrong', 0) / n:.1f} %) "
+        f"| {c.get('in_declined', 0)} | {decl} |"
     )
 
 
-def main() -> None:
-    """Print one table per evaluation set."""
-    core = build_core(load_settings())
-    kb = core.kb
-    dev = read_jsonl(EVAL / "dev.jsonl")
-    bm25, wratio = bm25_scorer(kb), wratio_scorer(kb)
-    t_bm25 = fit_threshold(kb, bm25, dev, np.arange(0, 30, 0.25))
-    t_wr = fit_threshold(kb, wratio, dev, np.arange(40, 100, 1.0))
-    systems = {
-        "coopbot": lambda q: ask_json(core, q),
-        f"BM25 folded (t={t_bm25:.2f})": answerer(kb, bm25, t_bm25),
-        f"rapidfuzz WRatio (t={t_wr:.0f})": answerer(kb, wratio, t_wr),
+def main() -> int:
+    """Print one table per set, with the breakdown by shape for the realistic sets."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-baseline", action="store_true", help="skip today's ranker")
+    parser.add_argument("--misses", help="print coopbot's misses on this set (e.g. realistic)")
+    args = parser.parse_args()
+    sets = {name: read_jsonl(EVAL / name) for name in SETS}
+    questions = sorted({r["q"] for rows in sets.values() for r in rows})
+    kb = build_core(load_settings()).kb
+    retired = dict(kb.retired)
+    systems: dict[str, Callable[[], Answers]] = {
+        "coopbot": lambda: coopbot_answers(questions),
+        "plain BM25": lambda: bm25_answers(questions, sets["realistic_calib.jsonl"]),
     }
-    for name in ("dev.jsonl", "heldout.jsonl"):
-        rows = read_jsonl(EVAL / name)
-        print(f"\n{name}: {len(rows)} questions")
-        print("| system | in scope right | out of scope declined | unaccented | story |")
+    if not args.no_baseline:
+        systems["today's ranker (before #13)"] = lambda: baseline_answers(questions)
+    answered = {name: make() for name, make in systems.items()}
+    for name, rows in sets.items():
+        inscope = sum(not r.get("oos") for r in rows)
+        print(f"\n### {name}: {inscope} in scope, {len(rows) - inscope} off-topic\n")
+        print("| system | right | confidently wrong | declined | off-topic declined |")
         print("|---|---|---|---|---|")
-        for label, fn in systems.items():
-            print(row(label, evaluate(rows, fn)))
+        tables = {s: table(rows, a, retired) for s, a in answered.items()}
+        for system, t in tables.items():
+            print(line(system, t["all"]))
+        if name.startswith("realistic"):
+            print("\nby shape (coopbot):\n")
+            print("| shape | right | confidently wrong | declined | off-topic declined |")
+            print("|---|---|---|---|---|")
+            for group, counts in sorted(tables["coopbot"].items()):
+                if group != "all":
+                    print(line(group, counts))
+    if args.misses:
+        for row in sets[f"{args.misses}.jsonl"]:
+            ans = answered["coopbot"][row["q"]]
+            v = verdict(row, ans, retired)
+            if v != ("declined" if row.get("oos") else "right"):
+                got, want = ans.get("entries"), row.get("answers")
+                print(f"{row['id']} {v}: got {got} want {want}\n   {row['q'][:160]}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -70,7 +70,9 @@ def ask_json(core: Core, question: str) -> dict[str, Any]:
         "q": question,
         "answer": "\n\n".join(r.text for r in outcome.replies),
         "confident": outcome.confident,
+        "kind": outcome.kind,
         "entry_id": outcome.entry_id if outcome.confident else None,
+        "entries": list(outcome.answered),
         "score": outcome.score,
         "suggestions": list(outcome.suggestions),
         "sources": [cite(ref, core.kb) for ref in entry.sources] if entry else [],
@@ -130,7 +132,8 @@ def _kb_export(settings: Settings) -> int:
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
     """``coopbot eval FILE``."""
     core = build_core(settings)
-    result = evaluate(read_jsonl(args.file), lambda q: ask_json(core, q))
+    rows = read_jsonl(args.file)
+    result = evaluate(rows, lambda q: ask_json(core, q), dict(core.kb.retired))
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else summary(result))
     return 0
 

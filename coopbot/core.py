@@ -159,8 +159,10 @@ class Core:
         await self.live.apply_phrasings(extra)
 
     def answer(self, text: str) -> Outcome:
-        """The outcome for one question, stateless and unlogged (``coopbot ask``)."""
-        return self.router.answer(text)
+        """What a new user typing ``text`` would receive; stateless and unlogged (``coopbot
+        ask``): small talk, an article look-up, an answer, suggestions or "out of scope"."""
+        msg = IncomingMessage(UserKey("cli", "ask"), text=text)
+        return self.router.route(Turn.of(msg, "ask", "ask", self.clock()), None)
 
     async def _record_assessment(self, turn: Turn, outcome: Outcome) -> None:
         """Store a finished questionnaire."""

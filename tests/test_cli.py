@@ -10,7 +10,17 @@ from pathlib import Path
 
 import yaml
 
-KEYS = {"q", "answer", "confident", "entry_id", "score", "suggestions", "sources"}
+KEYS = {
+    "q",
+    "answer",
+    "confident",
+    "entry_id",
+    "score",
+    "suggestions",
+    "sources",
+    "kind",
+    "entries",
+}
 
 
 def _run(
@@ -82,7 +92,7 @@ def test_eval_prints_the_score(tmp_path: Path) -> None:
     )
     out = _run("eval", str(file))
     assert out.stdout.strip().splitlines()[-1] == (
-        "in-scope 1/1 (declined 0), out-of-scope declined 1/1"
+        "in-scope 1/1 (declined 0, confidently wrong 0), out-of-scope declined 1/1"
     )
 
 

@@ -9,6 +9,7 @@ from coopbot.config import Settings
 from coopbot.core import Core, Stores, build_core
 from coopbot.dialog import Turn
 from coopbot.messages import IncomingMessage, UserKey
+from coopbot.payloads import OpenEntry, unpack
 from coopbot.storage.dialogs import MemoryDialogStore, Stored
 from coopbot.storage.inquiries import InquiryLog, InquiryRecord, MemoryInquiryLog
 
@@ -63,7 +64,7 @@ async def test_off_topic_is_declined_politely(core: Core) -> None:
 async def test_button_payloads(core: Core) -> None:
     entry = core.kb.entries[0]
     replies = await core.handle(IncomingMessage(USER, payload=f"faq:{entry.id}", kind="payload"))
-    assert replies[0].text.startswith(entry.answer)
+    assert replies[0].text.startswith(f"📌 {entry.title}\n{entry.answer.strip()[:40]}")
     stale = await core.handle(IncomingMessage(USER, payload="faq:khong-con", kind="payload"))
     assert "cũ" in stale[0].text
     helped = await core.handle(IncomingMessage(USER, payload="cmd:help", kind="payload"))
@@ -82,7 +83,8 @@ async def test_unsure_reply_has_buttons_that_answer(core: Core) -> None:
             pressed = await core.handle(
                 IncomingMessage(USER, payload=button.payload, kind="payload")
             )
-            assert "Nguồn:" in pressed[0].text
+            kind = unpack(button.payload)
+            assert ("Nguồn:" if isinstance(kind, OpenEntry) else "Điều ") in pressed[0].text
 
 
 async def test_every_inquiry_is_logged_pseudonymously(core: Core) -> None:

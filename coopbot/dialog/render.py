@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from coopbot.dialog.law_links import cited_buttons
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase, SourceRef
 from coopbot.messages import Button, Reply
 from coopbot.payloads import OpenEntry, Vote
 from coopbot.retrieval import Match
 
 MAX_RELATED = 2
+MAX_LINKS = 3  # article and related buttons under an answer (Zalo shows five, votes take two)
 
 
 def cite(ref: SourceRef, kb: KnowledgeBase) -> str:
@@ -46,24 +48,34 @@ def source_line(entry: FaqEntry, kb: KnowledgeBase) -> str:
     return sources_text(entry.sources, kb)
 
 
-def answer_reply(entry: FaqEntry, kb: KnowledgeBase, ref: str | None = None) -> Reply:
-    """The answer, a caveat when the content is uncertain, the sources, related buttons and,
-    when the inquiry has a ``ref``, 👍/👎 buttons that vote on it."""
-    parts = [entry.answer]
+def answer_reply(
+    entry: FaqEntry, kb: KnowledgeBase, ref: str | None = None, related: bool = True
+) -> Reply:
+    """A line naming what is answered (the entry's title), the answer, a caveat when the
+    content is uncertain, the sources, related buttons and, when the inquiry has a ``ref``,
+    👍/👎 buttons that vote on it."""
+    parts = [kb.messages("answer_title", title=entry.title) + "\n" + entry.answer.strip()]
     if entry.status == "uncertain":
         parts.append(kb.messages("uncertain_note"))
     parts.append(source_line(entry, kb))
-    buttons = tuple(
-        Button(rel.title, OpenEntry(rel.id).pack())
-        for rel in (kb.entry(r) for r in entry.related[:MAX_RELATED])
-        if rel is not None
-    )
+    buttons = cited_buttons(entry, kb)
+    if related:
+        buttons += tuple(
+            Button(rel.title, OpenEntry(rel.id).pack())
+            for rel in (kb.entry(r) for r in entry.related[:MAX_RELATED])
+            if rel is not None
+        )[: MAX_LINKS - len(buttons)]
     if ref is not None:
-        buttons += (
-            Button(kb.messages("feedback_up"), Vote("+", ref).pack()),
-            Button(kb.messages("feedback_down"), Vote("-", ref).pack()),
-        )
+        buttons += feedback_buttons(kb, ref)
     return Reply("\n\n".join(parts), buttons)
+
+
+def feedback_buttons(kb: KnowledgeBase, ref: str) -> tuple[Button, ...]:
+    """👍/👎 on the inquiry named ``ref``."""
+    return (
+        Button(kb.messages("feedback_up"), Vote("+", ref).pack()),
+        Button(kb.messages("feedback_down"), Vote("-", ref).pack()),
+    )
 
 
 def suggestions_reply(matches: tuple[Match, ...], kb: KnowledgeBase) -> Reply:

@@ -10,16 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from coopbot.dialog.commands import Command
+from coopbot.dialog.compose import Composer
 from coopbot.dialog.flows import engine
 from coopbot.dialog.flows.engine import FlowState
-from coopbot.dialog.render import answer_reply, suggestions_reply
+from coopbot.dialog.law import LawDesk
+from coopbot.dialog.render import answer_reply
 from coopbot.dialog.smalltalk import SmallTalk
 from coopbot.dialog.turn import Outcome, Turn
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Button, Reply
-from coopbot.payloads import Answer, FlowControl, OpenEntry, Payload, StartFlow
+from coopbot.payloads import Answer, FlowControl, OpenEntry, Page, Payload, StartFlow
 from coopbot.retrieval import Calibration, Retriever
 from coopbot.retrieval.features import contains_sequence
+from coopbot.retrieval.select import Selector
 from coopbot.text.normalize import fold, tokens
 
 COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
@@ -53,6 +56,9 @@ class Router:
         self.kb = kb
         self.retention_days = retention_days
         self.retriever = retriever
+        self.selector = Selector(retriever)
+        self.law = LawDesk.build(kb)
+        self.composer = Composer(kb, retriever.calibration, self.law)
         self.smalltalk = SmallTalk(kb.smalltalk, kb.lexicon)
         self.max_chars = max_chars
         self.flow_commands = {f.command: f.id for f in kb.flows.values()}
@@ -92,7 +98,11 @@ class Router:
         return self._question(text, turn)
 
     def _question(self, text: str, turn: Turn) -> Outcome:
-        """An FAQ answer; a questionnaire when the message asks to check the sender."""
+        """An article look-up; an FAQ answer; a questionnaire when the message asks to check
+        the sender."""
+        ref = self.law.reference(text)
+        if ref is not None:
+            return self.law.lookup(ref)
         words = self.kb.lexicon.analyze(text)
         flow_id = self._triggered(words)
         faq = self.answer(text, turn.ref)
@@ -107,23 +117,8 @@ class Router:
         )
 
     def answer(self, text: str, ref: str | None = None) -> Outcome:
-        """FAQ search: the answer, suggestions, or the out-of-scope reply."""
-        result = self.retriever.search(text)
-        best = result.best
-        normalized = " ".join(result.analysed)
-        score = round(result.confidence, 4) if best else None
-        if best and result.confident:
-            reply = answer_reply(best.entry, self.kb, ref)
-            return Outcome((reply,), "faq", normalized, best.entry.id, score, True)
-        suggest = self.retriever.calibration.suggest
-        likely = tuple(m for m in result.matches if m.score >= suggest)
-        if likely and result.in_domain:
-            ids = tuple(m.entry.id for m in likely)
-            reply = suggestions_reply(likely, self.kb)
-            entry = best.entry.id if best else None
-            return Outcome((reply,), "not_sure", normalized, entry, score, False, ids)
-        reply = Reply(self.kb.messages("out_of_scope"))
-        return Outcome((reply,), "out_of_scope", normalized, None, score)
+        """Understand the message and answer each part it asks, or say what is unsure."""
+        return self.composer.outcome(self.selector.select(text), ref)
 
     def _triggered(self, words: list[str]) -> str | None:
         """The flow whose trigger phrase the analysed message contains."""
@@ -183,6 +178,10 @@ class Router:
             if entry is not None:
                 reply = answer_reply(entry, self.kb, turn.ref)
                 return Outcome((reply,), "faq", None, entry.id, 1.0, True)
+        if isinstance(press, Page):
+            page = self.law.press(press)
+            if page is not None:
+                return page
         return Outcome((Reply(self.kb.messages("unknown_payload")),), "payload")
 
     def _flow_press(

@@ -53,3 +53,11 @@ class Outcome:
     state_changed: bool = False
     result: FlowResult | None = None
     logged: bool = True  # False: not an inquiry (a vote, an erasure, an officer's command)
+    entries: tuple[str, ...] = ()  # every entry answered (one per part asked)
+
+    @property
+    def answered(self) -> tuple[str, ...]:
+        """Entries answered with confidence (one per part of a multi-part question)."""
+        if not self.confident:
+            return ()
+        return self.entries or ((self.entry_id,) if self.entry_id else ())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 
 from rapidfuzz import fuzz
@@ -20,6 +21,21 @@ def cross_checks(entries: list[FaqEntry], lexicon: Lexicon) -> list[Problem]:
         *_duplicate_ids(entries),
         *_broken_related(entries),
         *_near_duplicates(entries, lexicon),
+        *_bare_yes_no(entries),
+    ]
+
+
+_BARE = re.compile(r"^(Có|Được|Không|Chưa)(, [^.]{0,40})?\.\s")
+_YES_NO_TITLE = re.compile(r"(không|được không|chưa|phải không|đúng không)\??$", re.IGNORECASE)
+
+
+def _bare_yes_no(entries: list[FaqEntry]) -> list[Problem]:
+    """An answer may open with a bare "Có." / "Được." / "Không." only when its title is that
+    yes/no question: otherwise a reader cannot tell what was answered yes."""
+    return [
+        Problem(e.file, e.id, "answer opens with a bare yes/no but the title is no yes/no question")
+        for e in entries
+        if _BARE.match(e.answer.strip()) and not _YES_NO_TITLE.search(e.title.strip())
     ]
 
 

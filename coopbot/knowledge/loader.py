@@ -17,6 +17,7 @@ from coopbot.knowledge.law_loader import check_citations, load_law
 from coopbot.knowledge.model import Document, FaqEntry, KnowledgeBase, Messages, SourceRef
 from coopbot.knowledge.schema import RawDocument, RawEntry, RawFaqFile, RawLexicon, RawSources
 from coopbot.text.lexicon import Lexicon
+from coopbot.text.understand import Grammar, grammar
 
 M = TypeVar("M", bound=BaseModel)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
@@ -278,6 +279,7 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     )
     problems.extend(check_citations(entries, law))
     retired = load_retired(root, by_id, lambda p: _read_yaml(p, root, problems), problems)
+    grammar = load_grammar(root, docs, by_id, lambda p: _read_yaml(p, root, problems), problems)
     kb = KnowledgeBase(
         entries=tuple(entries),
         documents=docs,
@@ -290,8 +292,44 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         audience=audience,
         law=law,
         retired=retired,
+        grammar=grammar,
     )
     return kb, problems
+
+
+def load_grammar(
+    root: Path,
+    docs: dict[str, Document],
+    by_id: dict[str, FaqEntry],
+    read: Any,
+    problems: list[Problem],
+) -> Grammar:
+    """understanding.yaml: how messages are read (wrapping, questions, types, terms, premises)."""
+    path = root / "understanding.yaml"
+    if not path.exists():
+        return Grammar()
+    rel = _rel(path, root)
+    data = read(path) or {}
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "-", "must be a mapping of sections"))
+        return Grammar()
+    try:
+        built = grammar(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        problems.append(Problem(rel, "-", f"cannot be read: {exc}"))
+        return Grammar()
+    for premise in built.premises:
+        for doc, _article in premise.sources:
+            if doc not in docs:
+                problems.append(Problem(rel, premise.id, f"unknown document '{doc}'"))
+    for entry_id in built.count_rules:
+        if entry_id not in by_id:
+            problems.append(Problem(rel, entry_id, "count rule for an unknown entry"))
+    for group in built.type_variants:
+        for entry_id in group:
+            if entry_id not in by_id:
+                problems.append(Problem(rel, entry_id, "type variant of an unknown entry"))
+    return built
 
 
 def load_retired(

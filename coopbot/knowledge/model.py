@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from coopbot.knowledge.audience import Audience
 from coopbot.knowledge.flow_schema import RawFlow
 from coopbot.text.lexicon import Lexicon
+from coopbot.text.understand import Grammar
 
 if TYPE_CHECKING:
     from coopbot.knowledge.law import LawLibrary
@@ -98,6 +99,7 @@ class KnowledgeBase:
     audience: Audience = field(default_factory=Audience)
     law: LawLibrary = field(default_factory=lambda: _empty_law())  # knowledge/law/
     retired: Mapping[str, str] = field(default_factory=dict)  # merged-away id -> kept id
+    grammar: Grammar = field(default_factory=Grammar)  # understanding.yaml: how messages are read
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """The entry with this id (a merged-away id finds the entry it went into), or None."""

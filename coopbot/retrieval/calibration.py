@@ -35,6 +35,29 @@ class Calibration:
     threshold: float = 0.5
     suggest: float = 0.25
     fitted_on: dict[str, object] = field(default_factory=dict)
+    # message-level selection (coopbot/retrieval/select.py): SELECT_FEATURES, PART_CONF_FEATURES
+    select_weights: tuple[float, ...] = (
+        *(1.0, 0.5, 0.3, 0.5, 0.3, 0.1, -0.3, 0.05, 0.1, 0.2, 0.1, 0.1, 0.05),
+        *(0.0,) * 13,
+    )
+    select_bias: float = 0.0
+    part_conf_weights: tuple[float, ...] = (6.0, 4.0, 0.0, 2.0, 0.5, -1.0, 1.5, -2.0, 0.0, 0.0, 0.5)
+    part_conf_bias: float = -5.0
+    part_threshold: float = 0.5
+    part_suggest: float = 0.15
+
+    def select_score(self, values: tuple[float, ...]) -> float:
+        """Selection score (a logit) of one entry for one part of a message."""
+        return self.select_bias + sum(
+            w * v for w, v in zip(self.select_weights, values, strict=True)
+        )
+
+    def part_confidence(self, values: tuple[float, ...]) -> float:
+        """Probability that the best entry for a part answers it."""
+        z = self.part_conf_bias + sum(
+            w * v for w, v in zip(self.part_conf_weights, values, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def rank(self, values: tuple[float, ...]) -> float:
         """Ranking score of one candidate."""
@@ -51,8 +74,9 @@ class Calibration:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        data["rank_weights"] = tuple(data["rank_weights"])
-        data["conf_weights"] = tuple(data["conf_weights"])
+        for key in ("rank_weights", "conf_weights", "select_weights", "part_conf_weights"):
+            if key in data:
+                data[key] = tuple(data[key])
         return cls(**data)
 
     def save(self, path: Path = DEFAULT_PATH) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -21,6 +21,47 @@ TYPO_MIN_LEN = 5
 def features(tokens: list[str]) -> list[str]:
     """Unigrams plus adjacent bigrams (``a_b``): bigrams of syllables approximate words."""
     return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Multi-syllable domain terms read as one feature ("T:to_hop_tac"): inside a term, the
+    bigrams of its syllables are not features, so "tổ hợp tác" and "hợp tác xã" share no
+    "hợp_tác". Variants of one term ("vốn góp", "góp vốn") give the same feature."""
+
+    table: Mapping[tuple[str, ...], str] = field(default_factory=dict)
+    longest: int = 0
+
+    @classmethod
+    def build(cls, terms: Iterable[Sequence[str]], lexicon: Lexicon) -> Terms:
+        """Each term's variants analysed like any text, so they match what people type."""
+        table: dict[tuple[str, ...], str] = {}
+        for variants in terms:
+            name = "T:" + "_".join(lexicon.analyze(variants[0]))
+            for variant in variants:
+                key = tuple(lexicon.analyze(variant))
+                if len(key) >= 1 and name != "T:":
+                    table.setdefault(key, name)
+        return cls(table, max((len(k) for k in table), default=0))
+
+    def features(self, tokens: list[str]) -> list[str]:
+        """Unigrams, bigrams outside terms, and one feature per term found (longest first)."""
+        inside: set[int] = set()  # bigram positions i (tokens[i], tokens[i+1]) within a term
+        found: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self.longest, len(tokens) - i), 0, -1):
+                name = self.table.get(tuple(tokens[i : i + size]))
+                if name is not None:
+                    found.append(name)
+                    inside.update(range(i, i + size - 1))
+                    i += size
+                    break
+            else:
+                i += 1
+        pairs = enumerate(itertools.pairwise(tokens))
+        bigrams = [f"{a}_{b}" for n, (a, b) in pairs if n not in inside]
+        return [*tokens, *bigrams, *found]
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,30 @@
-"""Rank FAQ entries for a question: BM25 candidates, feature re-scoring, calibrated confidence."""
+"""Rank FAQ entries for a question: IDF-weighted coverage over every phrasing, computed as sparse
+matrix products, re-scored with fuzzy similarity; plus a TF-IDF similarity of whole entries.
+
+Features are unigrams, bigrams and domain terms (``Terms``). Three coverages per phrasing: of
+the phrasing by the question (``cov_p``, words only one story-like phrasing uses count less),
+of the question by the phrasing (``cov_q``) and of the question by the whole entry (``cov_e``).
+"""
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 from rapidfuzz import fuzz
+from scipy import sparse
 
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase
 from coopbot.retrieval.calibration import Calibration
-from coopbot.retrieval.features import Analyzer, Weights, contains_sequence, features
+from coopbot.retrieval.features import Analyzer, Terms, Weights, contains_sequence
 from coopbot.text.normalize import has_diacritics, tokens
 
-CANDIDATES = 40  # phrasings taken from BM25 before re-scoring
+CANDIDATES = 24  # phrasings re-scored with fuzzy similarity
 INCIDENTAL = 0.35  # weight factor of a word only one phrasing of an entry uses (story details)
 ACCENT_BONUS = 0.03  # tie-break toward entries whose accented words match an accented question
+SEARCH_CACHE = 4096  # results kept for repeated questions (farmers ask the same things)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +64,30 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class _Doc:
-    """One indexed phrasing."""
+class Query:
+    """A question analysed once: tokens, features, and its weight vectors."""
 
-    entry: int
     text: str
-    feats: frozenset[str]
+    tokens: tuple[str, ...]
+    features: tuple[str, ...]
+    vector: np.ndarray  # IDF weight of each known feature, 0 elsewhere
+    total: float  # IDF weight of every feature, unknown ones included
     accented: frozenset[str]
-    weight: float
 
 
-SEARCH_CACHE = 4096  # results kept for repeated questions (farmers ask the same things)
+def _csr(rows: Sequence[dict[int, float]], width: int) -> sparse.csr_matrix:
+    """A CSR matrix from one {column: value} dict per row."""
+    data: list[float] = []
+    cols: list[int] = []
+    ptr = [0]
+    for row in rows:
+        cols.extend(row)
+        data.extend(row.values())
+        ptr.append(len(cols))
+    return sparse.csr_matrix(
+        (np.asarray(data, np.float32), np.asarray(cols, np.int32), np.asarray(ptr, np.int32)),
+        shape=(len(rows), width),
+    )
 
 
 class Retriever:
@@ -79,28 +98,98 @@ class Retriever:
         self.entries: Sequence[FaqEntry] = kb.entries
         self.calibration = calibration or Calibration.load()
         lex = kb.lexicon
-        raw_docs = [(i, q) for i, e in enumerate(self.entries) for q in (*e.questions, e.title)]
-        analysed = [lex.analyze(text) for _, text in raw_docs]
-        vocab = {t for toks in analysed for t in toks}
-        vocab |= {t for e in self.entries for t in lex.analyze(e.answer)}
+        self.terms = Terms.build(kb.grammar.terms, lex)
+        texts = [(i, q) for i, e in enumerate(self.entries) for q in (*e.questions, e.title)]
+        self.doc_entry = np.asarray([i for i, _ in texts], np.int32)
+        self.doc_texts = [q for _, q in texts]
+        analysed = [lex.analyze(q) for _, q in texts]
+        answers = [lex.analyze(e.answer) for e in self.entries]
+        vocab = {t for toks in (*analysed, *answers) for t in toks}
         self.analyzer = Analyzer(lex, vocab)
-        self.entry_counts: list[Counter[str]] = [Counter() for _ in self.entries]
-        for (i, _), toks in zip(raw_docs, analysed, strict=True):
-            self.entry_counts[i].update(set(features(toks)))
-        self.weights = Weights.build(set(c) for c in self.entry_counts)
-        self.answer_feats = [frozenset(features(lex.analyze(e.answer))) for e in self.entries]
-        self.docs = []
-        for (i, text), toks in zip(raw_docs, analysed, strict=True):
-            feats = frozenset(features(toks))
-            doc = _Doc(i, " ".join(toks), feats, frozenset(tokens(text)), 0.0)
-            self.docs.append(doc)
-        self.docs = [replace(d, weight=self._doc_weight(d, d.feats, None)) for d in self.docs]
-        self.bm25 = bm25s.BM25()
-        self.bm25.index([features(toks) or ["_"] for toks in analysed], show_progress=False)
-        self._bm25_vocab = frozenset(self.bm25.vocab_dict)
+        doc_feats = [frozenset(self.terms.features(t)) for t in analysed]
+        entry_counts: list[dict[str, int]] = [{} for _ in self.entries]
+        for i, feats in zip(self.doc_entry, doc_feats, strict=True):
+            for f in feats:
+                entry_counts[i][f] = entry_counts[i].get(f, 0) + 1
+        self.weights = Weights.build(set(c) for c in entry_counts)
+        self.features = {f: n for n, f in enumerate(sorted(self.weights.idf))}
+        answer_feats = [frozenset(self.terms.features(a)) for a in answers]
+        self._build_matrices(doc_feats, entry_counts, answer_feats)
+        self.doc_joined = [" ".join(t) for t in analysed]
+        self.doc_accented = [frozenset(tokens(q)) for q in self.doc_texts]
         self.domain_terms = [t for t in (lex.analyze(d) for d in kb.domain_terms) if t]
         self._cache: dict[tuple[str, int], SearchResult] = {}
         self._cached_for: Calibration | None = None
+
+    def _build_matrices(
+        self,
+        doc_feats: list[frozenset[str]],
+        entry_counts: list[dict[str, int]],
+        answer_feats: list[frozenset[str]],
+    ) -> None:
+        """Sparse matrices of phrasings and entries over the feature space."""
+        idx, w, width = self.features, self.weights, len(self.features)
+        plain, factored = [], []
+        for e, feats in zip(self.doc_entry, doc_feats, strict=True):
+            counts, answer = entry_counts[e], answer_feats[e]
+            plain.append({idx[f]: w(f) for f in feats})
+            factored.append(
+                {
+                    idx[f]: w(f) * (1.0 if counts[f] >= 2 or f in answer else INCIDENTAL)
+                    for f in feats
+                }
+            )
+        self.doc_plain = _csr(plain, width)
+        self.doc_factored = _csr(factored, width)
+        self.doc_weight = np.asarray(self.doc_factored.sum(axis=1)).ravel()
+        self.entry_has = _csr([{idx[f]: 1.0 for f in c} for c in entry_counts], width)
+        self.entry_has_csc = self.entry_has.tocsc()
+        self.entry_once = _csr(
+            [{idx[f]: 1.0 for f, n in c.items() if n == 1} for c in entry_counts], width
+        )
+        tfidf = [{idx[f]: (1 + math.log(n)) * w(f) for f, n in c.items()} for c in entry_counts]
+        matrix = _csr(tfidf, width)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()) + 1e-9
+        self.entry_tfidf = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
+        self._build_bayes(entry_counts)
+        answers = _csr([{idx[f]: w(f) for f in a if f in idx} for a in answer_feats], width)
+        norms = np.sqrt(np.asarray(answers.multiply(answers).sum(axis=1)).ravel()) + 1e-9
+        self.answer_tfidf = sparse.csr_matrix(sparse.diags(1 / norms) @ answers)
+
+    def _build_bayes(self, entry_counts: list[dict[str, int]], alpha: float = 0.1) -> None:
+        """Multinomial naive Bayes over phrasings, stored sparsely: for each entry, the gain of
+        each feature it has over an unseen one; unseen features cost each entry a constant."""
+        idx, width = self.features, len(self.features)
+        totals = [sum(c.values()) for c in entry_counts]
+        unseen = np.asarray([math.log(alpha / (t + alpha * width)) for t in totals], np.float32)
+        gains = [
+            {idx[f]: math.log((n + alpha) / (t + alpha * width)) - float(u) for f, n in c.items()}
+            for c, t, u in zip(entry_counts, totals, unseen, strict=True)
+        ]
+        self.bayes_gain = _csr(gains, width)
+        self.bayes_unseen = unseen
+
+    def bayes(self, q: Query) -> np.ndarray:
+        """Naive Bayes log-likelihood of the question's known features, per entry, per feature
+        (comparable across questions of different lengths)."""
+        binary = (q.vector > 0).astype(np.float32)
+        n = float(binary.sum()) or 1.0
+        return (np.asarray(self.bayes_gain @ binary).ravel() + self.bayes_unseen * n) / n
+
+    def query(self, text: str) -> Query:
+        """Analyse a question once for every score below."""
+        toks = self.analyzer.analyze(text)
+        feats = self.terms.features(toks)
+        vector = np.zeros(len(self.features), np.float32)
+        total = 0.0
+        for f in set(feats):
+            weight = self.weights(f)
+            total += weight
+            column = self.features.get(f)
+            if column is not None:
+                vector[column] = weight
+        accented = frozenset(tokens(text)) if has_diacritics(text) else frozenset()
+        return Query(text, tuple(toks), tuple(feats), vector, total, accented)
 
     def search(self, text: str, limit: int = 3, exclude: int | None = None) -> SearchResult:
         """Rank entries for ``text``; ``exclude`` hides one phrasing (leave-one-out calibration).
@@ -122,51 +211,91 @@ class Retriever:
     def _search(self, text: str, limit: int, exclude: int | None) -> SearchResult:
         """Rank entries for ``text`` (uncached)."""
         cal = self.calibration
-        toks = self.analyzer.analyze(text)
-        in_domain = any(contains_sequence(toks, term) for term in self.domain_terms)
-        cands = self.candidates(text, toks, exclude)
+        q = self.query(text)
+        toks = list(q.tokens)
+        in_domain = self.in_domain(toks)
+        cands = self.rank(q, exclude)
         if not cands:
             return SearchResult(tuple(toks), (), 0.0, False, in_domain)
         conf_values = self.confidence_features(toks, cands, in_domain)
         confidence = cal.confidence(conf_values)
         matches = tuple(
-            Match(self.entries[c.entry], c.score, self.docs[c.doc].text) for c in cands[:limit]
+            Match(self.entries[c.entry], c.score, self.doc_joined[c.doc]) for c in cands[:limit]
         )
         return SearchResult(
             tuple(toks), matches, confidence, confidence >= cal.threshold, in_domain, conf_values
         )
 
+    def in_domain(self, toks: list[str]) -> bool:
+        """The question names something of the domain (cooperatives, their bodies, laws)."""
+        return any(contains_sequence(toks, term) for term in self.domain_terms)
+
     def candidates(self, text: str, toks: list[str], exclude: int | None = None) -> list[Candidate]:
         """Entries ranked by the calibrated linear score over their best phrasing."""
-        feats = features(toks)
-        if not feats:
+        return self.rank(self.query(text), exclude)
+
+    def rank(self, q: Query, exclude: int | None = None) -> list[Candidate]:
+        """Entries ranked by the calibrated linear score over their best phrasing."""
+        if not q.total or not q.vector.any():
             return []
-        w = self.weights
-        qset = set(feats)
-        q_total = w.total(qset)
-        joined = " ".join(toks)
-        accented = frozenset(tokens(text)) if has_diacritics(text) else frozenset()
+        binary = (q.vector > 0).astype(np.float32)
+        cov_p = (self.doc_factored @ binary) / np.maximum(self.doc_weight, 1e-9)
+        cov_q = (self.doc_plain @ binary) / q.total
+        cov_e = self.entry_cover(q, exclude)[self.doc_entry]
+        w = self.calibration.rank_weights
+        partial = w[0] * cov_p + w[1] * cov_q + w[2] * cov_e
+        if exclude is not None:
+            partial[exclude] = -1.0
+        k = min(CANDIDATES, len(partial))
+        top = np.argpartition(-partial, k - 1)[:k]
+        joined = " ".join(q.tokens)
         best: dict[int, Candidate] = {}
-        for di in self._bm25_top(feats):
-            if di == exclude:
-                continue
-            doc = self.docs[di]
-            shared = self._doc_weight(doc, qset & doc.feats, exclude)
-            weight = doc.weight if exclude is None else self._doc_weight(doc, doc.feats, exclude)
+        for di in (int(i) for i in top if partial[i] > 0):
+            doc = self.doc_joined[di]
             values = (
-                shared / weight if weight else 0.0,
-                shared / q_total,
-                self._entry_cover(qset, doc.entry, exclude) / q_total,
-                fuzz.token_sort_ratio(joined, doc.text) / 100,
-                fuzz.token_set_ratio(joined, doc.text) / 100,
+                float(cov_p[di]),
+                float(cov_q[di]),
+                float(cov_e[di]),
+                fuzz.token_sort_ratio(joined, doc) / 100 if w[3] else 0.0,
+                fuzz.token_set_ratio(joined, doc) / 100 if w[4] else 0.0,
             )
             score = self.calibration.rank(values)
-            if accented:
-                score += ACCENT_BONUS * len(accented & doc.accented) / len(accented)
-            current = best.get(doc.entry)
+            if q.accented:
+                score += ACCENT_BONUS * len(q.accented & self.doc_accented[di]) / len(q.accented)
+            entry = int(self.doc_entry[di])
+            current = best.get(entry)
             if current is None or score > current.score:
-                best[doc.entry] = Candidate(doc.entry, di, values, score)
+                best[entry] = Candidate(entry, di, values, score)
         return sorted(best.values(), key=lambda c: (-c.score, self.entries[c.entry].id))
+
+    def entry_cover(self, q: Query, exclude: int | None = None) -> np.ndarray:
+        """Share of the question's weight found in any phrasing of each entry."""
+        cover = np.asarray(self.entry_has @ q.vector).ravel()
+        if exclude is not None:  # words only the hidden phrasing gave its entry do not count
+            entry = int(self.doc_entry[exclude])
+            hidden = self.doc_plain[exclude].multiply(self.entry_once[entry])
+            cover[entry] -= float(hidden.multiply(q.vector > 0).sum())
+        return cover / q.total
+
+    def similarity(self, q: Query) -> np.ndarray:
+        """Cosine of the question with each entry's TF-IDF vector (all phrasings together)."""
+        norm = float(np.linalg.norm(q.vector)) or 1.0
+        return np.asarray(self.entry_tfidf @ (q.vector / norm)).ravel()
+
+    def answer_similarity(self, q: Query) -> np.ndarray:
+        """Cosine of the question with each entry's answer text."""
+        norm = float(np.linalg.norm(q.vector)) or 1.0
+        return np.asarray(self.answer_tfidf @ (q.vector / norm)).ravel()
+
+    def rarest(self, q: Query) -> np.ndarray:
+        """Per entry: the weight of the rarest question feature it has, over the question's
+        rarest known feature (a rare word such as "con dấu" points at few entries)."""
+        cols = np.flatnonzero(q.vector)
+        if not len(cols):
+            return np.zeros(len(self.entries), np.float32)
+        weights = q.vector[cols]
+        present = self.entry_has_csc[:, cols].toarray()
+        return (present * weights).max(axis=1) / float(weights.max())
 
     def confidence_features(
         self, toks: list[str], cands: list[Candidate], in_domain: bool
@@ -189,34 +318,11 @@ class Retriever:
             math.log1p(len(toks)),
         )
 
-    def _doc_weight(self, doc: _Doc, feats: Iterable[str], exclude: int | None) -> float:
-        """IDF weight of a phrasing's features; words no other phrasing or the answer of the
-        entry uses are incidental (a story's crop, place, family) and count less."""
-        counts = self.entry_counts[doc.entry]
-        answer = self.answer_feats[doc.entry]
-        hidden = self.docs[exclude].feats if exclude is not None else frozenset()
-        same_entry = exclude is not None and self.docs[exclude].entry == doc.entry
-        total = 0.0
-        for f in feats:
-            support = counts[f] - (1 if same_entry and f in hidden else 0)
-            factor = 1.0 if support >= 2 or f in answer else INCIDENTAL
-            total += self.weights(f) * factor
-        return total
+    def doc_text(self, doc: int) -> str:
+        """The original text of an indexed phrasing."""
+        return self.doc_texts[doc]
 
-    def _entry_cover(self, qset: set[str], entry: int, exclude: int | None) -> float:
-        """Weight of the question's features found in any phrasing of the entry."""
-        counts = self.entry_counts[entry]
-        hidden: frozenset[str] = frozenset()
-        if exclude is not None and self.docs[exclude].entry == entry:
-            hidden = frozenset(f for f in self.docs[exclude].feats if counts[f] == 1)
-        return self.weights.total(f for f in qset if counts[f] > 0 and f not in hidden)
-
-    def _bm25_top(self, feats: list[str]) -> list[int]:
-        """Doc indexes of the best BM25 phrasings."""
-        known = [f for f in feats if f in self._bm25_vocab]
-        if not known:
-            return []
-        scores = self.bm25.get_scores(known)
-        k = min(CANDIDATES, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        return [int(i) for i in top if scores[i] > 0]
+    @property
+    def docs(self) -> range:
+        """Indexes of every indexed phrasing (leave-one-out loops)."""
+        return range(len(self.doc_texts))

@@ -1,0 +1,379 @@
+"""Question understanding: from a message as people write it to the questions it asks.
+
+Pure and data-driven (phrase lists come from knowledge/understanding.yaml). A message becomes
+sentences; greetings, self-introductions, thanks and "cho em hỏi" are stripped; the story is
+kept as context; question sentences are split into parts when they ask several things
+("hồ sơ gồm gì, nộp ở đâu, mất bao lâu"). Each part knows its organisation type and aspects;
+the message knows a count read from its story and any premise from the repealed 2012 law.
+
+Written by hand: Vietnamese NLP libraries (underthesea, pyvi) segment words but know nothing of
+letters to a law column, and fail on unaccented text, which is a third of what farmers send.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from coopbot.text.normalize import fold, normalize, tokens
+
+_SENTENCE = re.compile(r"(?<=[.?!;:\n])\s+|\n+")
+_CLAUSE = re.compile(r"\s*,\s*")
+_CASED = re.compile(r"[0-9]+|[^\W\d_]+")  # words with their case kept (names are capitalised)
+MAX_PARTS = 4
+MAX_CONTEXT = 40  # words of the story kept as context: the sentences nearest the question
+
+
+Token = tuple[str, str]  # (as typed, lower-cased, with its accents; accent-folded)
+
+
+def _token(word: str) -> Token:
+    """A word as typed and folded."""
+    return word, fold(word)
+
+
+def _same(typed: Token, phrase: Token) -> bool:
+    """Accents count only when both are written with them: "may" matches "mấy", "mây" not."""
+    return typed[1] == phrase[1] and (
+        typed[0] == typed[1] or phrase[0] == phrase[1] or typed[0] == phrase[0]
+    )
+
+
+@dataclass(frozen=True)
+class PhraseSet:
+    """Phrases as token tuples, matched on whole words, respecting accents where typed."""
+
+    phrases: tuple[tuple[Token, ...], ...] = ()
+    by_first: Mapping[str, tuple[tuple[Token, ...], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, items: Iterable[str]) -> PhraseSet:
+        """Tokenise; longest first, so the longest match wins; indexed by first folded word."""
+        found = {tuple(_token(t) for t in tokens(p)) for p in items}
+        phrases = tuple(sorted((p for p in found if p), key=lambda p: (-len(p), p)))
+        index: dict[str, list[tuple[Token, ...]]] = {}
+        for p in phrases:
+            index.setdefault(p[0][1], []).append(p)
+        return cls(phrases, {k: tuple(v) for k, v in index.items()})
+
+    def at(self, words: Sequence[Token], i: int) -> int:
+        """Length of the longest phrase starting at ``words[i]`` (0: none)."""
+        if i < 0 or i >= len(words):
+            return 0
+        for p in self.by_first.get(words[i][1], ()):
+            span = words[i : i + len(p)]
+            if len(span) == len(p) and all(map(_same, span, p)):
+                return len(p)
+        return 0
+
+    def find(self, words: Sequence[Token]) -> bool:
+        """True when any phrase occurs in ``words``."""
+        return any(self.at(words, i) for i in range(len(words)))
+
+    def ends(self, words: Sequence[Token]) -> bool:
+        """True when ``words`` end with a phrase."""
+        return any(self.at(words, len(words) - len(p)) == len(p) for p in self.phrases)
+
+
+@dataclass(frozen=True)
+class Premise:
+    """A rule of the repealed law a writer may take for current, and its correction."""
+
+    id: str
+    numbers: frozenset[str]
+    near: PhraseSet
+    cues: PhraseSet
+    correction: str  # a message key
+    sources: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The phrase lists of knowledge/understanding.yaml, ready to match."""
+
+    openings: PhraseSet = field(default_factory=PhraseSet)
+    asks: PhraseSet = field(default_factory=PhraseSet)
+    closings: PhraseSet = field(default_factory=PhraseSet)
+    self_intro: PhraseSet = field(default_factory=PhraseSet)
+    anywhere: PhraseSet = field(default_factory=PhraseSet)
+    ending: PhraseSet = field(default_factory=PhraseSet)
+    joins: PhraseSet = field(default_factory=PhraseSet)
+    types: Mapping[str, PhraseSet] = field(default_factory=dict)
+    aspects: Mapping[str, PhraseSet] = field(default_factory=dict)
+    numbers: Mapping[str, int] = field(default_factory=dict)
+    people: PhraseSet = field(default_factory=PhraseSet)
+    organisations: PhraseSet = field(default_factory=PhraseSet)
+    self_words: frozenset[str] = frozenset()
+    together: frozenset[str] = frozenset()
+    premises: tuple[Premise, ...] = ()
+    count_rules: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    shorthand: Mapping[str, tuple[Token, ...]] = field(default_factory=dict)
+    terms: tuple[tuple[str, ...], ...] = ()  # domain terms, each: its ways of writing it
+    type_variants: tuple[tuple[str, ...], ...] = ()  # entry ids answering one question per type
+
+    def words(self, text: str) -> list[Token]:
+        """Word tokens with shorthand spelled out ("ko" → "không")."""
+        out: list[Token] = []
+        for t in tokens(text):
+            token = _token(t)
+            out.extend(self.shorthand.get(token[0], (token,)))
+        return out
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing the message asks."""
+
+    text: str  # the question as written (wrapping stripped)
+    context: str  # the story and the question it continues, for search
+    types: frozenset[str]  # organisation types named in the part (htx, tht, lhhtx)
+    aspects: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a message asks, with what surrounds it."""
+
+    parts: tuple[Part, ...]
+    story: str  # background sentences, wrapping removed
+    types: frozenset[str]  # organisation types named anywhere in the message
+    count: int | None = None  # people (or HTX) counted in the story
+    premises: tuple[Premise, ...] = ()
+
+    @property
+    def question(self) -> str:
+        """Every part's text, for a whole-message search."""
+        return " ".join(p.text for p in self.parts)
+
+
+def _strip(text: str, g: Grammar) -> str:
+    """The clause without its leading greeting or "cho em hỏi" and trailing thanks."""
+    raw = tokens(text)
+    words = [_token(t) for t in raw]
+    start = 0
+    while start < len(words):
+        step = g.openings.at(words, start) or g.asks.at(words, start)
+        if not step:
+            break
+        start += step
+    end = len(words)
+    while end > start and g.closings.ends(words[start:end]):
+        end -= max(len(p) for p in g.closings.phrases if g.closings.at(words, end - len(p)))
+    if (start, end) == (0, len(words)):
+        return text.strip(" ,;:")
+    return " ".join(raw[start:end])
+
+
+def is_question(text: str, g: Grammar) -> bool:
+    """A clause that asks: a question mark, a question word, or a question ending."""
+    words = g.words(text)
+    return bool(words) and (
+        text.rstrip().endswith("?") or g.anywhere.find(words) or g.ending.ends(words)
+    )
+
+
+def _is_intro(text: str, g: Grammar) -> bool:
+    """A self-introduction ("tôi là Hùng ở Đắk Lắk"): background, never the question."""
+    return g.self_intro.at(g.words(text), 0) > 0 and not is_question(text, g)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences on punctuation and line breaks."""
+    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+
+
+def _clauses(sentence: str, g: Grammar) -> list[str]:
+    """Comma clauses, and clauses joined by "và"/"còn" when both sides ask something."""
+    out: list[str] = []
+    for clause in _CLAUSE.split(sentence.strip()):
+        raw = clause.split()
+        words = [_token(normalize(w)) for w in raw]
+        cut = next(
+            (
+                i
+                for i in range(3, len(words) - 2)
+                if g.joins.at(words, i)
+                and is_question(" ".join(raw[:i]), g)
+                and is_question(" ".join(raw[i:]), g)
+            ),
+            None,
+        )
+        out.extend([" ".join(raw[:cut]), " ".join(raw[cut:])] if cut else [clause])
+    return [c for c in out if c.strip(" ,.;")]
+
+
+def split_parts(sentence: str, g: Grammar) -> tuple[list[str], list[str]]:
+    """(questions, statements) of one sentence: each full question clause is a part; a short
+    tag ("đúng không?") or a statement clause joins the question next to it."""
+    parts: list[str] = []
+    lead: list[str] = []
+    for clause in _clauses(sentence, g):
+        core = _strip(clause, g)
+        if not core or _is_intro(core, g):
+            continue
+        asks = is_question(clause, g)
+        full = asks and len(g.words(core)) >= 3
+        if full:
+            parts.append(" ".join([*lead, core]))
+            lead = []
+        elif parts:
+            parts[-1] += ", " + core
+        elif asks:  # a tag before any question ("đúng không") asks about what came before
+            lead.append(core)
+            parts.append(" ".join(lead))
+            lead = []
+        else:
+            lead.append(core)
+    return parts, lead
+
+
+def kinds(words: Sequence[Token], sets: Mapping[str, PhraseSet]) -> frozenset[str]:
+    """Names of the phrase sets found in ``words`` (types: longest match consumes its words)."""
+    found: set[str] = set()
+    i = 0
+    while i < len(words):
+        best, name = 0, ""
+        for key, phrases in sets.items():
+            size = phrases.at(words, i)
+            if size > best:
+                best, name = size, key
+        if best:
+            found.add(name)
+            i += best
+        else:
+            i += 1
+    return frozenset(found)
+
+
+def aspects(words: Sequence[Token], g: Grammar) -> frozenset[str]:
+    """Every aspect whose cue occurs."""
+    return frozenset(name for name, cues in g.aspects.items() if cues.find(words))
+
+
+def understand(text: str, g: Grammar) -> Understanding:
+    """Parts, story, types, count and premises of one message."""
+    story: list[str] = []
+    parts: list[str] = []
+    for sentence in sentences(text):
+        asked, statements = split_parts(sentence, g)
+        parts.extend(asked)
+        if statements:
+            story.append(" ".join(statements))
+    if not parts:  # no question word anywhere: the whole message, unwrapped, is the question
+        parts = [" ".join(story)] if story else [text.strip()]
+        story = []
+    parts = parts[:MAX_PARTS]
+    background = " ".join(" ".join(story).split()[-MAX_CONTEXT:])
+    built = []
+    for i, part in enumerate(parts):
+        words = g.words(part)
+        previous = parts[i - 1] if i and len(words) < 8 else ""
+        context = " ".join(x for x in (background, previous, part) if x)
+        built.append(Part(part, context, kinds(words, g.types), aspects(words, g)))
+    all_words = g.words(text)
+    return Understanding(
+        tuple(built),
+        background,
+        kinds(all_words, g.types),
+        count_people(text, g),
+        tuple(p for p in g.premises if _premise(all_words, p)),
+    )
+
+
+def _premise(words: Sequence[Token], p: Premise) -> bool:
+    """The premise's number occurs near one of its nouns, and a cue is in the message."""
+    for i, w in enumerate(words):
+        if w[1] in p.numbers and p.near.find(words[max(0, i - 3) : i + 5]):
+            return p.cues.find(words)
+    return False
+
+
+def count_people(text: str, g: Grammar) -> int | None:
+    """People or organisations counted in the story: "tôi và 4 người bạn" = 5, "5 hộ" = 5.
+    A capitalised number word is a name ("anh Sáu"), not a count."""
+    raw = _CASED.findall(unicodedata.normalize("NFC", text))
+    words = [_token(normalize(t)) for t in raw]
+    folded = [w[1] for w in words]
+    best: int | None = None
+    for i in range(len(words)):
+        n, size = _number(folded, i, g)
+        if n is None or (not raw[i].isdecimal() and raw[i][:1].isupper() and i > 0):
+            continue
+        people = g.people.at(words, i + size)
+        if not (people or g.organisations.at(words, i + size)):
+            continue
+        before = folded[max(0, i - 3) : i]
+        with_self = bool(people and set(before) & g.together and set(before[:-1]) & g.self_words)
+        best = n + 1 if with_self else n
+        if with_self:
+            return best
+    return best
+
+
+def _number(words: Sequence[str], i: int, g: Grammar) -> tuple[int | None, int]:
+    """A number (digits or words, "hai mươi") at ``words[i]``, and how many words it takes."""
+    if words[i].isascii() and words[i].isdigit() and len(words[i]) <= 4:
+        return int(words[i]), 1
+    for size in (2, 1):
+        key = " ".join(words[i : i + size])
+        if key in g.numbers and len(words[i : i + size]) == size:
+            return g.numbers[key], size
+    return None, 0
+
+
+def grammar(data: Mapping[str, object]) -> Grammar:
+    """Build from the parsed knowledge/understanding.yaml (validated by the loader)."""
+
+    def section(name: str) -> Mapping[str, object]:
+        value = data.get(name) or {}
+        return value if isinstance(value, Mapping) else {}
+
+    def phrases(values: object) -> PhraseSet:
+        return PhraseSet.of(str(v) for v in values) if isinstance(values, list) else PhraseSet()
+
+    wrapping, questions, counting = section("wrapping"), section("questions"), section("counting")
+    numbers = counting.get("numbers") or {}
+    premises = []
+    for item in data.get("premises") or []:  # type: ignore[attr-defined]
+        premises.append(
+            Premise(
+                str(item["id"]),
+                frozenset(fold(str(n)) for n in item.get("numbers", [])),
+                phrases(item.get("near")),
+                phrases(item.get("cues")),
+                str(item["correction"]),
+                tuple((str(s["doc"]), str(s.get("article", ""))) for s in item.get("sources", [])),
+            )
+        )
+    return Grammar(
+        openings=phrases(wrapping.get("openings")),
+        asks=phrases(wrapping.get("asks")),
+        closings=phrases(wrapping.get("closings")),
+        self_intro=phrases(wrapping.get("self_intro")),
+        anywhere=phrases(questions.get("anywhere")),
+        ending=phrases(questions.get("ending")),
+        joins=phrases(questions.get("joins")),
+        types={str(k): phrases(v) for k, v in section("types").items()},
+        aspects={str(k): phrases(v) for k, v in section("aspects").items()},
+        numbers={fold(str(k)): int(v) for k, v in dict(numbers).items()},  # type: ignore[call-overload]
+        people=phrases(counting.get("people")),
+        organisations=phrases(counting.get("organisations")),
+        self_words=frozenset(fold(str(w)) for w in counting.get("self") or []),  # type: ignore[attr-defined]
+        together=frozenset(fold(str(w)) for w in counting.get("together") or []),  # type: ignore[attr-defined]
+        premises=tuple(premises),
+        count_rules={str(k): dict(v) for k, v in section("count_rules").items()},  # type: ignore[call-overload]
+        shorthand={
+            normalize(str(k)): tuple(_token(t) for t in tokens(str(v)))
+            for k, v in section("shorthand").items()
+        },
+        terms=tuple(
+            tuple(str(v) for v in (item if isinstance(item, list) else [item]))
+            for item in data.get("terms") or []  # type: ignore[attr-defined]
+        ),
+        type_variants=tuple(
+            tuple(str(v) for v in group)
+            for group in data.get("type_variants") or []  # type: ignore[attr-defined]
+        ),
+    )
