@@ -123,16 +123,12 @@ def table(rows: list[dict[str, Any]], answers: Answers, retired: dict[str, str])
 def line(name: str, c: dict[str, int]) -> str:
     """One markdown row: right, confidently wrong, declined, off-topic declined."""
     n = c.get("in_n", 0) or 1
-    oos = c.get("oos_n", 0)
-    decl = (
-        f"{c.get('oos_declined', 0)}/{oos} ({100 * c.get('oos_declined', 0) / oos:.0f} %)"
-        if oos
-        else "–"
-    )
+    oos, declined = c.get("oos_n", 0), c.get("oos_declined", 0)
+    decl = f"{declined}/{oos} ({100 * declined / oos:.0f} %)" if oos else "–"
+    right, wrong = c.get("in_right", 0), c.get("in_wrong", 0)
     return (
-        f"| {name} | {c.get('in_right', 0)}/{c.get('in_n', 0)} ({100 * c.get('in_right', 0) / n:.0f} %) "
-        f"| {c.get('in_wrong', 0)} ({100 * c.get('in_wrong', 0) / n:.1f} %) "
-        f"| {c.get('in_declined', 0)} | {decl} |"
+        f"| {name} | {right}/{c.get('in_n', 0)} ({100 * right / n:.0f} %) "
+        f"| {wrong} ({100 * wrong / n:.1f} %) | {c.get('in_declined', 0)} | {decl} |"
     )
 
 
