@@ -30,11 +30,7 @@ class Scored:
     ratio: float
     top: float = 0.0  # the (effective) maximum: an equal share of the group when unverified
     computed: bool = False  # points from official bands on the facts, not self-scored
-
-    @property
-    def lost(self) -> float:
-        """Points short of the maximum."""
-        return max(0.0, self.top - self.points)
+    lost: float = 0.0  # points short of the maximum (of what the group lacks, when unverified)
 
 
 @dataclass(frozen=True)
@@ -105,12 +101,19 @@ def _score(flow: RawFlow, answers: dict[str, Any]) -> FlowResult:
     """Group sums, total, band, and each criterion's share of its maximum."""
     groups = {g.id: 0.0 for g in flow.groups}
     scored = []
+    given: list[tuple[RawCriterion, float, bool]] = []
     for c in flow.criteria:
         computed = computed_points(c, answers) if SCORE + c.key not in answers else None
         points = computed if computed is not None else float(answers.get(SCORE + c.key, 0))
         groups[c.group] += points
+        given.append((c, points, computed is not None))
+    short = {g.id: max(0.0, g.max - groups[g.id]) for g in flow.groups}
+    for c, points, computed in given:
         top = _effective_max(flow, c)
-        scored.append(Scored(c, points, points / top, top, computed is not None))
+        lost = max(0.0, top - points)
+        if c.max is None:  # an equal share is a guess: never more than the group lacks
+            lost = min(lost, short[c.group])
+        scored.append(Scored(c, points, points / top, top, computed, lost))
     total = sum(groups.values())
     band = next(b for b in sorted(flow.bands, key=lambda b: -b.min) if total >= b.min)
     return FlowResult(
