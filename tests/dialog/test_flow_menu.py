@@ -140,3 +140,13 @@ def test_intros_that_count_questions_count_right(kb: KnowledgeBase) -> None:
             counted += 1
             assert int(said[1]) == len(questions(flow)), flow.id
     assert counted >= 4
+
+
+async def test_progress_counts_questions_that_may_still_come(core: Core) -> None:
+    chat = Chat(core)
+    await chat.say("/quymo")
+    assert "Câu 1/4" in chat.text  # not "Câu 1/1": the branches are not decided yet
+    await chat.say("có")
+    assert "Câu 2/4" in chat.text
+    await chat.say("40")  # under 50 members: micro, the money questions are skipped
+    assert "✅" in chat.text and await chat.stored() is None

@@ -8,12 +8,12 @@ from typing import Any
 from coopbot.dialog.flows.evaluate import FlowResult, evaluate
 from coopbot.dialog.flows.inputs import Accepted, Confirm, Invalid, fmt_number, read_answer
 from coopbot.dialog.flows.questions import (
-    SCORE,
     Question,
     applicable,
     computed_points,
     gate_passed,
     group_left,
+    holds,
 )
 from coopbot.dialog.flows.render import confirm_reply, prompt_reply, result_replies
 from coopbot.knowledge.flow_schema import RawCriterion
@@ -91,8 +91,10 @@ def current(kb: KnowledgeBase, state: FlowState) -> tuple[Question | None, int, 
     todo = applicable(flow, state.answers, hopeful=True)
     for i, q in enumerate(todo, 1):
         if q.key not in state.answers:
-            if q.key.startswith(SCORE) and not gate_passed(flow, state.answers):
+            if q.criterion is not None and not gate_passed(flow, state.answers):
                 break
+            if q.ask_if is not None and holds(q.ask_if, state.answers) is not True:
+                break  # counted for progress only: what it waits on is unanswered
             return q, i, len(todo)
     return None, len(todo), len(todo)
 

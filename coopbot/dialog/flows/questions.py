@@ -169,14 +169,17 @@ def _compare(value: Any, op: str, target: Any) -> bool:
 def applicable(flow: RawFlow, answers: dict[str, Any], hopeful: bool = False) -> list[Question]:
     """The questions that apply given the answers so far (``ask_if``, gate for scoring).
 
-    ``hopeful`` counts the scored criteria while the gate is still undecided, for progress.
+    ``hopeful`` counts, for progress, the scored criteria while the gate is still undecided and
+    the questions whose ``ask_if`` waits on a question still to come ("Câu 1/4", not "Câu 1/1").
     """
     undecided = hopeful and any(holds(g.test, answers) is None for g in flow.gate)
     open_gate = undecided or gate_passed(flow, answers)
-    out = []
+    out: list[Question] = []
     for q in questions(flow):
         if q.ask_if is not None and holds(q.ask_if, answers) is not True:
-            continue
+            waiting = holds(q.ask_if, answers) is None and q.ask_if.key in {x.key for x in out}
+            if not (hopeful and waiting):
+                continue
         if q.criterion is not None and not open_gate:
             continue
         if (
