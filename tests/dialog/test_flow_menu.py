@@ -150,3 +150,14 @@ async def test_progress_counts_questions_that_may_still_come(core: Core) -> None
     assert "Câu 2/4" in chat.text
     await chat.say("40")  # under 50 members: micro, the money questions are skipped
     assert "✅" in chat.text and await chat.stored() is None
+
+
+async def test_menu_typed_mid_way_says_how_and_keeps_the_questionnaire(core: Core) -> None:
+    chat = Chat(core)
+    await chat.say("/kiemtra")
+    await chat.say("menu")
+    assert "/menu" in chat.text and "Câu 1/6" in chat.text
+    await chat.say("/menu")
+    assert "• /danhgia" in chat.text
+    await chat.say("7")
+    assert "Câu 2/6" in chat.text

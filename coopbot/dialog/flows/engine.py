@@ -145,6 +145,9 @@ def advance(kb: KnowledgeBase, state: FlowState, text: str, payload: bool, now: 
     flow = kb.flows[state.flow]
     limit = group_left(flow, q.group, state.answers, q.key) if q.group and q.max is None else None
     words = kb.lexicon.answers
+    if not payload and words.means("menu", text):  # "menu" typed mid-way: say how to see it
+        title = kb.flows[state.flow].title
+        return ask(kb, state, prefix=kb.messages("flow_menu_in_flow", title=title))
     value = read_answer(q, text, payload, limit, words)
     if pending and not payload and not isinstance(value, Accepted):
         combined = read_answer(q, f"{pending} {text}", payload, limit, words)  # "3" then "năm"
