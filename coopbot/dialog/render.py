@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from coopbot.dialog.law_links import cited_buttons
-from coopbot.knowledge.model import FaqEntry, KnowledgeBase, SourceRef
+from coopbot.knowledge.model import Document, FaqEntry, KnowledgeBase, SourceRef
 from coopbot.messages import Button, Reply
 from coopbot.payloads import OpenEntry, Vote
 from coopbot.retrieval import Match
@@ -25,22 +26,48 @@ def cite(ref: SourceRef, kb: KnowledgeBase) -> str:
 
 
 def sources_text(refs: Iterable[SourceRef], kb: KnowledgeBase) -> str:
-    """``Nguồn: Điều 4 Luật … 17/2023/QH15`` — several articles of one document are grouped:
-    ``Nguồn: Luật … 17/2023/QH15 (Điều 4; Điều 30); Nghị định 92/2024/NĐ-CP (Điều 11).``"""
-    by_doc: dict[str, list[SourceRef]] = {}
+    """``Nguồn: Điều 4 Luật … 17/2023/QH15`` — several articles of one document are grouped,
+    listed once and in order: ``Nguồn: Luật … 17/2023/QH15 (Điều 4; Điều 30); Nghị định …``.
+    "Điều 4, Điều 30" and "Điều 4; Điều 30" are two articles; "Điều 4" covers "Điều 4 khoản 7";
+    a part that is not an article ("Toàn văn", "Quy định về …") follows the document."""
+    structural = ("điều ", "khoản ", "điểm ", "chương ", "mục ", "phụ lục ", "phần ")
+
+    def split(article: str) -> list[str]:
+        out = []
+        for piece in (x.strip() for x in article.split(";") if x.strip()):
+            parts = [p.strip() for p in piece.split(",")]
+            structured = len(parts) > 1 and all(p.lower().startswith(structural) for p in parts)
+            out += parts if structured else [piece]
+        return out
+
+    def order(part: str) -> tuple[int, float]:
+        words = part.split()
+        if words[0].lower() == "điều" and len(words) > 1 and words[1].isdigit():
+            return (0, float(words[1]))
+        return (1, 0.0)
+
+    docs: dict[str, Document] = {}
+    by_doc: dict[str, list[str]] = {}
     for ref in refs:
-        same = by_doc.setdefault(ref.doc.id, [])
-        if all(r.article != ref.article for r in same):
-            same.append(ref)
-    parts = []
-    for group in by_doc.values():
-        articles = [r.article for r in group if r.article]
-        if len(articles) <= 1:
-            parts.append(cite(group[0] if articles else SourceRef(group[0].doc), kb))
+        docs.setdefault(ref.doc.id, ref.doc)
+        parts = by_doc.setdefault(ref.doc.id, [])
+        for part in split(ref.article):
+            if part not in parts:
+                parts.append(part)
+    out = []
+    for doc_id, parts in by_doc.items():
+        kept = [p for p in parts if not any(p.startswith(o + " ") for o in parts if o != p)]
+        kept.sort(key=order)  # stable: parts that are not numbered articles keep their order
+        whole = cite(SourceRef(docs[doc_id]), kb)
+        if not kept:
+            out.append(whole)
+        elif len(kept) == 1 and kept[0].lower().startswith(structural):
+            out.append(cite(SourceRef(docs[doc_id], kept[0]), kb))
         else:
-            whole = cite(SourceRef(group[0].doc), kb)
-            parts.append(f"{whole} ({'; '.join(articles)})")
-    return kb.messages("source_prefix") + "; ".join(parts) + "."
+            name = docs[doc_id].citation()
+            inner = "; ".join(re.sub(r"\s*\(([^()]*)\)", r", \1", p) for p in kept)
+            out.append(whole.replace(name, f"{name} ({inner})", 1))
+    return kb.messages("source_prefix") + "; ".join(out) + "."
 
 
 def source_line(entry: FaqEntry, kb: KnowledgeBase) -> str:

@@ -13,19 +13,22 @@ from coopbot.dialog.commands import Command
 from coopbot.dialog.compose import Composer
 from coopbot.dialog.flows import engine
 from coopbot.dialog.flows.engine import FlowState
+from coopbot.dialog.flows.questions import size
 from coopbot.dialog.law import LawDesk
 from coopbot.dialog.render import answer_reply
 from coopbot.dialog.smalltalk import SmallTalk
 from coopbot.dialog.turn import Outcome, Turn
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Button, Reply
-from coopbot.payloads import Answer, FlowControl, OpenEntry, Page, Payload, StartFlow
+from coopbot.payloads import Answer, FlowControl, OpenEntry, Page, Payload, RunCommand, StartFlow
 from coopbot.retrieval import Calibration, Retriever
 from coopbot.retrieval.features import contains_sequence
 from coopbot.retrieval.select import Selector
 from coopbot.text.normalize import fold, tokens
 
 COMMANDS = {"start": "start", "batdau": "start", "help": "help", "huongdan": "help", "menu": "menu"}
+LATER = "desau"  # the command behind "Để sau" on a questionnaire offer
+LONG_FLOW = 8  # a questionnaire with more questions is offered (what, how long) before it starts
 # Words by which a sender speaks of themselves or their group (folded).
 SELF_WORDS = frozenset({"toi", "tui", "em", "minh", "chung", "nhom", "bon", "tao", "ta"})
 
@@ -92,9 +95,9 @@ class Router:
             return Outcome((Reply(reply),), "too_long")
         if state is not None:
             return self._in_flow(text, state, turn.now, ref=turn.ref)
-        intent = self.smalltalk.intent(text)
+        intent = self._intent(text)
         if intent is not None:
-            return Outcome((Reply(say(intent)),), "smalltalk")
+            return self._smalltalk(intent)
         return self._question(text, turn)
 
     def _question(self, text: str, turn: Turn) -> Outcome:
@@ -142,9 +145,70 @@ class Router:
         return checking and bool(set(raw) & SELF_WORDS)
 
     def _start(self, flow_id: str, now: float) -> Outcome:
-        """Begin a questionnaire (replacing any other)."""
+        """A typed trigger or a button: begin a short questionnaire; a long one is first offered
+        (what it is for, how many questions, about how long) with "Bắt đầu" / "Để sau"."""
+        flow = self.kb.flows[flow_id]
+        if size(flow)[0] <= LONG_FLOW:
+            return self._begin(flow_id, now)
+        say = self.kb.messages
+        text = say(
+            "flow_offer",
+            title=flow.title,
+            purpose=flow.purpose,
+            size=self._size(flow_id),
+            command=flow.command,
+        )
+        buttons = (
+            Button(say("flow_start_button"), RunCommand(flow.command).pack()),
+            Button(say("flow_later_button"), RunCommand(LATER).pack()),
+        )
+        return Outcome((Reply(text, buttons),), "command")
+
+    def _begin(self, flow_id: str, now: float) -> Outcome:
+        """Begin a questionnaire now (replacing any other)."""
         step = engine.start(self.kb, flow_id, now)
         return Outcome(step.replies, "flow", state=step.state, state_changed=True)
+
+    def _size(self, flow_id: str) -> str:
+        """ "25 câu, khoảng 13 phút" ("tối đa …" when answers skip some questions)."""
+        count, minutes, branches = size(self.kb.flows[flow_id])
+        key = "flow_size_upto" if branches else "flow_size"
+        return self.kb.messages(key, count=count, minutes=minutes)
+
+    def _flow_list(self) -> str:
+        """One line per questionnaire: its command, what it is for, how long it takes."""
+        return "\n".join(
+            self.kb.messages(
+                "flow_menu_line", command=f.command, purpose=f.purpose, size=self._size(f.id)
+            )
+            for f in self.kb.flows.values()
+        )
+
+    def _help(self, kind: str = "command") -> Outcome:
+        """How to ask, and the questionnaires with buttons."""
+        say = self.kb.messages
+        text = "\n\n".join((say("help"), say("flow_help_title") + "\n" + self._flow_list()))
+        return Outcome((Reply(text, self._menu()),), kind)
+
+    def _flow_menu(self) -> Outcome:
+        """The questionnaires: what each is for and how long it takes, with buttons."""
+        text = self.kb.messages("flow_menu") + "\n" + self._flow_list()
+        return Outcome((Reply(text, self._menu()),), "command")
+
+    def _intent(self, text: str) -> str | None:
+        """ "menu" when the message asks for the list of questionnaires, else the small-talk
+        intent (greeting, thanks, goodbye, help) or None."""
+        if self.kb.lexicon.answers.means("menu", text):
+            return "menu"
+        return self.smalltalk.intent(text)
+
+    def _smalltalk(self, intent: str) -> Outcome:
+        """Small talk; asking for help or the menu lists the questionnaires."""
+        if intent == "menu":
+            return self._flow_menu()
+        if intent == "help":
+            return self._help("smalltalk")
+        return Outcome((Reply(self.kb.messages(intent)),), "smalltalk")
 
     def _in_flow(
         self,
@@ -208,20 +272,22 @@ class Router:
         """``/start [deep-link]``, ``/help``, ``/menu``, questionnaire commands and controls."""
         name, say = command.name, self.kb.messages
         if name in self.flow_commands:
-            return self._start(self.flow_commands[name], now)
+            return self._begin(self.flow_commands[name], now)
         if state is not None and engine.control_word("/" + name):
             return self._in_flow("/" + name, state, now)
         kind = COMMANDS.get(name)
         arg = command.arg.lower()
         if kind == "start" and arg in self.flow_commands:
-            return self._start(self.flow_commands[arg], now)
+            return self._begin(self.flow_commands[arg], now)
         if kind == "start":
             privacy = say("start_privacy", days=self.retention_days)
             return Outcome((Reply(say("start"), self._menu()), Reply(privacy)), "command")
         if kind == "help":
-            return Outcome((Reply(say("help")),), "command")
+            return self._help()
         if kind == "menu":
-            return Outcome((Reply(say("flow_menu"), self._menu()),), "command")
+            return self._flow_menu()
+        if name == LATER:
+            return Outcome((Reply(say("flow_later")),), "command")
         return Outcome((Reply(say("unknown_command")),), "command")
 
     def _menu(self) -> tuple[Button, ...]:

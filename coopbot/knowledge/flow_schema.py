@@ -38,12 +38,27 @@ class RawTest(_Strict):
     times_key: str | None = None
 
 
+# What a number question counts, and the words its prompt must use to say so (folded).
+Unit = Literal["person", "count", "age", "percent", "vnd", "month", "year", "points"]
+UNIT_WORDS: dict[str, tuple[str, ...]] = {
+    "person": ("người", "thành viên", "hộ"),
+    "count": ("bao nhiêu", "số"),
+    "age": ("tuổi",),
+    "percent": ("%", "phần trăm"),
+    "vnd": ("đồng", "triệu", "tỷ"),
+    "month": ("tháng",),
+    "year": ("năm",),
+    "points": ("điểm",),
+}
+
+
 class RawStep(_Strict):
     """One question."""
 
     key: str = Field(pattern=KEY_PATTERN)
     prompt: str
     input: Literal["number", "yesno", "choice"]
+    unit: Unit | None = None  # required for numbers: how a typed answer is read and converted
     help: str = ""
     example: str = ""
     min: float | None = None
@@ -54,9 +69,15 @@ class RawStep(_Strict):
 
     @model_validator(mode="after")
     def _options(self) -> RawStep:
-        """Choice steps need options; others must not have them."""
+        """Choice steps need options; number steps a unit their prompt names; others neither."""
         if (self.input == "choice") != bool(self.options):
             raise ValueError("options are required for input 'choice' and only for it")
+        if (self.input == "number") != (self.unit is not None):
+            raise ValueError("a unit is required for input 'number' and only for it")
+        said = f"{self.prompt} {self.help}".lower()
+        if self.unit is not None and not any(w in said for w in UNIT_WORDS[self.unit]):
+            words = " / ".join(UNIT_WORDS[self.unit])
+            raise ValueError(f"the prompt must say its unit ({words})")
         return self
 
 
@@ -103,7 +124,9 @@ class RawFact(_Strict):
 
     key: str = Field(pattern=KEY_PATTERN)
     ask: str
+    label: str = Field(default="", max_length=40)  # short name shown next to the value
     unit: Literal["number", "percent", "million_vnd", "yesno", "text"]
+    allow_negative: bool = False  # a loss is typed as a negative amount
     rule: str = Field(min_length=10)
     bands: list[RawFactBand] = []  # empty: no official rule to compute points
 
@@ -177,6 +200,7 @@ class RawFlow(_Strict):
     title: str = Field(max_length=48)
     kind: Literal["eligibility", "scoring"]
     command: str = Field(pattern=r"^[a-z]+$")
+    purpose: str = Field(min_length=10, max_length=90)  # what it is for, in the menu and /help
     triggers: list[str] = []
     intro: str
     disclaimer: str

@@ -61,9 +61,16 @@ def check_flows(
             if step.ask_if is not None:
                 _check_test(step.key, step.ask_if, keys, bad)
         groups = {g.id: g.max for g in flow.groups}
+        fact_keys: set[str] = set()
         for c in flow.criteria:
             if c.group not in groups:
                 bad(c.key, f"unknown group '{c.group}'")
+            for f in c.facts:
+                if f.key in fact_keys or f.key in keys:
+                    bad(c.key, f"fact key '{f.key}' is used twice in the questionnaire")
+                fact_keys.add(f.key)
+            if c.rubric is not None and c.rubric.source.doc not in docs:
+                bad(c.key, f"unknown source '{c.rubric.source.doc}'")
             for e in c.entries:
                 if e not in entries:
                     bad(c.key, f"unknown entry '{e}'")

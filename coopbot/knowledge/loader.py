@@ -247,7 +247,11 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     docs = load_documents(root, problems)
     entries = load_entries(root, docs, problems)
     raw_lex = load_lexicon(root, problems)
-    lexicon = Lexicon.from_mapping({**raw_lex.abbreviations, **raw_lex.synonyms}, raw_lex.stopwords)
+    lexicon = Lexicon.from_mapping(
+        {**raw_lex.abbreviations, **raw_lex.synonyms},
+        raw_lex.stopwords,
+        raw_lex.answers.model_dump(),
+    )
     messages = load_messages(root, problems)
     problems.extend(cross_checks(entries, lexicon))
     files: dict[str, str] = {}

@@ -85,6 +85,18 @@ class RawFaqFile(_Strict):
     entries: list[RawEntry]
 
 
+class RawAnswers(_Strict):
+    """lexicon.yaml ``answers``: short replies read inside a questionnaire."""
+
+    particles: list[str] = []
+    polite: list[str] = []
+    yes: list[str] = []
+    no: list[str] = []
+    zero: list[str] = []
+    skip: list[str] = []
+    menu: list[str] = []
+
+
 class RawLexicon(_Strict):
     """lexicon.yaml."""
 
@@ -93,3 +105,4 @@ class RawLexicon(_Strict):
     stopwords: list[str] = []
     domain_terms: list[str] = []
     smalltalk: dict[str, list[str]] = {}
+    answers: RawAnswers = RawAnswers()

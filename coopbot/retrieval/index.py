@@ -174,7 +174,8 @@ class Retriever:
         (comparable across questions of different lengths)."""
         binary = (q.vector > 0).astype(np.float32)
         n = float(binary.sum()) or 1.0
-        return (np.asarray(self.bayes_gain @ binary).ravel() + self.bayes_unseen * n) / n
+        gains = np.asarray(self.bayes_gain @ binary, np.float32).ravel()
+        return np.asarray((gains + self.bayes_unseen * n) / n, np.float32)
 
     def query(self, text: str) -> Query:
         """Analyse a question once for every score below."""
@@ -294,8 +295,8 @@ class Retriever:
         if not len(cols):
             return np.zeros(len(self.entries), np.float32)
         weights = q.vector[cols]
-        present = self.entry_has_csc[:, cols].toarray()
-        return (present * weights).max(axis=1) / float(weights.max())
+        present = np.asarray(self.entry_has_csc[:, cols].toarray(), np.float32)
+        return np.asarray((present * weights).max(axis=1) / float(weights.max()), np.float32)
 
     def confidence_features(
         self, toks: list[str], cands: list[Candidate], in_domain: bool

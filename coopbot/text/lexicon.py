@@ -10,6 +10,51 @@ from coopbot.text.normalize import fold, has_diacritics, normalize, tokens
 Rules = Mapping[tuple[str, ...], tuple[str, ...]]
 
 
+def _phrases(words: Iterable[str]) -> frozenset[str]:
+    """Phrases folded and tokenised, joined by single spaces."""
+    return frozenset(" ".join(fold(t) for t in tokens(w)) for w in words) - {""}
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    """Short replies inside a questionnaire (``answers`` in lexicon.yaml): yes, no, zero, skip,
+    and requests for the list of questionnaires; matched on the whole message, accent-folded,
+    after dropping particles ("có ạ") and one leading polite word ("dạ không")."""
+
+    particles: frozenset[str] = frozenset()
+    polite: frozenset[str] = frozenset()
+    yes: frozenset[str] = frozenset()
+    no: frozenset[str] = frozenset()
+    zero: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
+    menu: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_lists(cls, lists: Mapping[str, Iterable[str]]) -> AnswerWords:
+        """Build from the YAML lists by name."""
+        return cls(**{name: _phrases(words) for name, words in lists.items()})
+
+    def keys(self, text: str) -> list[str]:
+        """The message as phrases to look up: without particles, then without a polite word."""
+        words = [fold(t) for t in tokens(text)]
+        words = [w for w in words if w not in self.particles] or words
+        out = [" ".join(words)]
+        if len(words) > 1 and words[0] in self.polite:
+            out.append(" ".join(words[1:]))
+        return out
+
+    def means(self, kind: str, text: str) -> bool:
+        """Whether the message is one of the ``kind`` phrases (yes, no, zero, skip, menu)."""
+        phrases: frozenset[str] = getattr(self, kind)
+        return any(k in phrases for k in self.keys(text))
+
+    def yes_no(self, text: str) -> bool | None:
+        """True for yes, False for no, None for anything else."""
+        if self.means("yes", text):
+            return True
+        return False if self.means("no", text) else None
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Rewrites token sequences and drops filler words, respecting accents where typed.
@@ -26,10 +71,14 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     max_len: int = 1
     starts: frozenset[str] = frozenset()  # folded first words of every key (fast skip)
+    answers: AnswerWords = field(default_factory=AnswerWords)
 
     @classmethod
     def from_mapping(
-        cls, replacements: Mapping[str, str], stopwords: Iterable[str] = ()
+        cls,
+        replacements: Mapping[str, str],
+        stopwords: Iterable[str] = (),
+        answers: Mapping[str, Iterable[str]] | None = None,
     ) -> Lexicon:
         """Build from ``{"htx": "hợp tác xã", ...}``; replacement values keep their accents."""
         exact: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -47,7 +96,8 @@ class Lexicon:
         longest = max((len(k) for k in exact), default=1)
         starts = frozenset(k[0] for k in folded)
         stops = frozenset(normalize(s) for s in stopwords)
-        return cls(exact, folded, plain, stops, longest, starts)
+        words = AnswerWords.from_lists(answers or {})
+        return cls(exact, folded, plain, stops, longest, starts, words)
 
     def expand(self, words: list[str]) -> list[str]:
         """Replace every lexicon key found in the words, longest match first."""

@@ -1,5 +1,7 @@
 """Read numbers the way Vietnamese people type them: "1,5 tỷ", "1.500.000", "1tỷ2", "500tr",
-"2 tỷ rưỡi", "70%", "bảy mươi". Anything ambiguous or unreadable gives None, never a guess.
+"2 tỷ rưỡi", "70%", "bảy mươi", "hai chục", and durations: "2 năm 3 tháng", "1 năm rưỡi",
+"nửa năm", "18 th", "90 ngày". Anything ambiguous or unreadable gives None, never a guess; what
+kind of unit was typed (money, person, year …) is reported so a caller can refuse a mismatch.
 
 Written by hand: no maintained library reads Vietnamese number words and money shorthand.
 """
@@ -38,6 +40,55 @@ DIGIT_WORDS = {
     "tam": 8,
     "chin": 9,
 }
+NUMBER_WORDS = ("muoi", "tram", "linh", "le", "chuc")
+# Words that name what a number counts; reported in ``Number.kinds`` (folded).
+KIND_WORDS = {
+    **{w: "money" for w in ("ty", "ti", "trieu", "tr", "cu", "nghin", "ngan", "k", "dong", "vnd")},
+    "d": "money",
+    "nguoi": "person",
+    "tv": "person",
+    "vien": "person",
+    "ho": "person",
+    "tuoi": "age",
+    "diem": "points",
+    "thang": "duration",
+    "ngay": "duration",
+}
+# Durations: Bộ luật Dân sự 2015 (91/2015/QH13) Điều 146 khoản 1: a year is 365 days, half a
+# year six months, a month 30 days, a week 7 days.
+DURATION_UNITS = {
+    "nam": "year",
+    "thang": "month",
+    "th": "month",
+    "thg": "month",
+    "ngay": "day",
+    "tuan": "week",
+    "quy": "quarter",
+}
+DAYS = {"year": Decimal(365), "month": Decimal(30), "day": Decimal(1), "week": Decimal(7)}
+MONTHS = {"year": Decimal(12), "quarter": Decimal(3), "month": Decimal(1)}
+DURATION_FILLERS = {
+    "khoang",
+    "chung",
+    "hon",
+    "tren",
+    "duoc",
+    "da",
+    "roi",
+    "nay",
+    "la",
+    "co",
+    "htx",
+    "hoat",
+    "dong",
+    "ngung",
+    "lien",
+    "tuc",
+    "lai",
+    "a",
+    "nhe",
+    "nha",
+}
 # Words that may surround a number without changing it ("khoảng 7 người", "30 tuổi").
 FILLERS = {
     "dong",
@@ -72,10 +123,39 @@ _GLUED = re.compile(r"(\d)([a-z%])|([a-z%])(\d)")
 
 @dataclass(frozen=True, slots=True)
 class Number:
-    """A parsed number; ``percent`` when typed with % or "phần trăm"."""
+    """A parsed number; ``percent`` when typed with % or "phần trăm"; ``kinds``: what the unit
+    words typed with it count (``money``, ``person``, ``age``, ``points``, ``duration``)."""
 
     value: Decimal
     percent: bool = False
+    kinds: frozenset[str] = frozenset()
+    words: bool = False  # written (partly) in words ("bảy mươi", "1 tỷ 2")
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A length of time: ``parts`` in units ("year", "month", "day", …), or a bare number
+    (``parts`` empty, ``bare`` set) whose unit the caller must decide or confirm."""
+
+    parts: tuple[tuple[Decimal, str], ...] = ()
+    bare: Decimal | None = None
+
+    def months(self) -> Decimal:
+        """In months (a month is 30 days)."""
+        return sum(
+            (n * MONTHS[u] if u in MONTHS else n * DAYS[u] / DAYS["month"] for n, u in self.parts),
+            Decimal(0),
+        )
+
+    def years(self) -> Decimal:
+        """In years (a year is 12 months or 365 days)."""
+        return sum(
+            (
+                n * MONTHS[u] / 12 if u in MONTHS else n * DAYS[u] / DAYS["year"]
+                for n, u in self.parts
+            ),
+            Decimal(0),
+        )
 
 
 def parse_numeral(text: str) -> Decimal | None:
@@ -117,6 +197,9 @@ def _words_value(words: list[str]) -> Decimal | None:
         elif w == "muoi":  # "mười" (10) or "mươi" (× 10); folded alike
             current = current * 10 if current else 10
             seen = True
+        elif w == "chuc":  # "hai chục" = 20
+            current = (current or 1) * 10
+            seen = True
         elif w == "tram":
             total += (current or 1) * 100
             current, seen = 0, True
@@ -127,18 +210,80 @@ def _words_value(words: list[str]) -> Decimal | None:
     return Decimal(total + current) if seen else None
 
 
-def parse_number(text: str) -> Number | None:
-    """The number in a short answer, or None when it is missing or ambiguous."""
+def _split(text: str) -> str:
+    """Folded, with "%" for "phần trăm" and digits split from letters ("500tr" → "500 tr")."""
     folded = fold(text).replace("phan tram", "%")
     folded = _GLUED.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", folded)
-    folded = _GLUED.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", folded)
+    return _GLUED.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", folded)
+
+
+def parse_number(text: str) -> Number | None:
+    """The number in a short answer, or None when it is missing or ambiguous."""
+    folded = _split(text)
     percent = "%" in folded
     tokens = [t for t in re.split(r"[\s%]+", folded.replace("ruoi", " ruoi ")) if t]
+    kinds = {KIND_WORDS[t] for t in tokens if t in KIND_WORDS}
+    if any(t == "nam" for t in tokens[1:]) and parse_numeral(tokens[0]) is not None:
+        kinds.add("duration")  # "3 năm": the year
     tokens = [t for t in tokens if t not in FILLERS or t in DIGIT_WORDS]
     if not tokens or any(t.startswith("-") for t in tokens):
         return None
     value = _combine(tokens)
-    return Number(value, percent) if value is not None else None
+    if value is None:
+        return None
+    words = any(
+        (t in DIGIT_WORDS and not (t == "nam" and i and parse_numeral(tokens[i - 1])))
+        or t in NUMBER_WORDS
+        or t == "ruoi"
+        for i, t in enumerate(tokens)
+    )
+    return Number(value, percent, frozenset(kinds), words)
+
+
+def parse_duration(text: str) -> Duration | None:
+    """A duration typed as "2 năm 3 tháng", "1 năm rưỡi", "nửa năm", "18 th", "90 ngày",
+    "hai năm" or a bare "3"; None when unreadable or approximate ("gần 1 năm")."""
+    tokens = [t for t in re.split(r"\s+", _split(text)) if t]
+    parts: list[tuple[Decimal, str]] = []
+    amount: Decimal | None = None
+    words: list[str] = []
+    half = False
+    for i, tok in enumerate(tokens):
+        pending = amount is not None or bool(words) or half
+        if tok in DURATION_UNITS and pending and not (words and words[-1] in ("linh", "le")):
+            value = Decimal("0.5") if half and amount is None and not words else amount
+            value = value if value is not None else _words_value(words)
+            if value is None or (half and (amount is not None or words)):
+                return None
+            parts.append((value, DURATION_UNITS[tok]))
+            amount, words, half = None, [], False
+        elif tok == "nua" and not pending:
+            half = True
+        elif tok == "ruoi" and parts and not pending and tokens[i - 1] in DURATION_UNITS:
+            parts.append((Decimal("0.5"), parts[-1][1]))  # "1 năm rưỡi": and a half year
+        elif (num := parse_numeral(tok)) is not None:
+            if pending:
+                return None
+            amount = num
+        elif tok == "tam" and i + 1 < len(tokens) and parse_numeral(tokens[i + 1]) is not None:
+            continue  # "tầm 2 năm": about
+        elif tok in DIGIT_WORDS or tok in NUMBER_WORDS:
+            if amount is not None or half:
+                return None
+            words.append(tok)
+        elif tok in DURATION_FILLERS:
+            continue
+        else:
+            return None
+    if half:
+        return None
+    if amount is None and words:
+        amount = _words_value(words)
+        if amount is None:
+            return None
+    if amount is not None:
+        return None if parts else Duration(bare=amount)
+    return Duration(tuple(parts)) if parts else None
 
 
 def _combine(tokens: list[str]) -> Decimal | None:
@@ -163,7 +308,7 @@ def _combine(tokens: list[str]) -> Decimal | None:
             if amount is not None or words:
                 return None
             amount = num
-        elif tok in DIGIT_WORDS or tok in ("muoi", "tram", "linh", "le"):
+        elif tok in DIGIT_WORDS or tok in NUMBER_WORDS:
             if amount is not None:
                 return None
             words.append(tok)

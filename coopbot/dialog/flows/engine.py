@@ -6,15 +6,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coopbot.dialog.flows.evaluate import FlowResult, evaluate
-from coopbot.dialog.flows.inputs import Invalid, read_answer
+from coopbot.dialog.flows.inputs import Accepted, Confirm, Invalid, fmt_number, read_answer
 from coopbot.dialog.flows.questions import (
-    SCORE,
     Question,
     applicable,
+    computed_points,
     gate_passed,
     group_left,
+    holds,
 )
-from coopbot.dialog.flows.render import prompt_reply, result_replies
+from coopbot.dialog.flows.render import confirm_reply, prompt_reply, result_replies
+from coopbot.knowledge.flow_schema import RawCriterion
 from coopbot.knowledge.model import KnowledgeBase
 from coopbot.messages import Reply
 from coopbot.text.normalize import fold
@@ -36,6 +38,7 @@ class FlowState:
     history: tuple[str, ...] = ()
     updated: float = 0.0
     run: str = ""  # names this run on its buttons, so a press from an older run is stale
+    pending: str = ""  # a bare number typed for the current question, awaiting its unit
 
     @property
     def step(self) -> int:
@@ -50,6 +53,7 @@ class FlowState:
             "history": list(self.history),
             "updated": self.updated,
             "run": self.run,
+            "pending": self.pending,
         }
 
     @classmethod
@@ -61,6 +65,7 @@ class FlowState:
             tuple(data.get("history", ())),
             float(data.get("updated", 0.0)),
             str(data.get("run", "")),
+            str(data.get("pending", "")),
         )
 
 
@@ -86,8 +91,10 @@ def current(kb: KnowledgeBase, state: FlowState) -> tuple[Question | None, int, 
     todo = applicable(flow, state.answers, hopeful=True)
     for i, q in enumerate(todo, 1):
         if q.key not in state.answers:
-            if q.key.startswith(SCORE) and not gate_passed(flow, state.answers):
+            if q.criterion is not None and not gate_passed(flow, state.answers):
                 break
+            if q.ask_if is not None and holds(q.ask_if, state.answers) is not True:
+                break  # counted for progress only: what it waits on is unanswered
             return q, i, len(todo)
     return None, len(todo), len(todo)
 
@@ -117,7 +124,8 @@ def start(kb: KnowledgeBase, flow_id: str, now: float) -> Step:
 
 def advance(kb: KnowledgeBase, state: FlowState, text: str, payload: bool, now: float) -> Step:
     """Apply one input to the state."""
-    state = replace(state, updated=now)
+    pending = state.pending
+    state = replace(state, updated=now, pending="")
     control = control_word(text)
     if control == "cancel":
         return Step(None, (Reply(kb.messages("flow_cancelled")),))
@@ -136,9 +144,34 @@ def advance(kb: KnowledgeBase, state: FlowState, text: str, payload: bool, now: 
         return ask(kb, state)
     flow = kb.flows[state.flow]
     limit = group_left(flow, q.group, state.answers, q.key) if q.group and q.max is None else None
-    value = read_answer(q, text, payload, limit)
+    words = kb.lexicon.answers
+    if not payload and words.means("menu", text):  # "menu" typed mid-way: say how to see it
+        title = kb.flows[state.flow].title
+        return ask(kb, state, prefix=kb.messages("flow_menu_in_flow", title=title))
+    value = read_answer(q, text, payload, limit, words)
+    if pending and not payload and not isinstance(value, Accepted):
+        combined = read_answer(q, f"{pending} {text}", payload, limit, words)  # "3" then "năm"
+        value = combined if isinstance(combined, Accepted) else value
     if isinstance(value, Invalid):
         step = ask(kb, state, prefix=value.reason)
         return replace(step, understood=False)
-    answers = {**state.answers, q.key: value}
-    return ask(kb, replace(state, answers=answers, history=(*state.history, q.key)))
+    if isinstance(value, Confirm):
+        state = replace(state, pending=value.typed)
+        return Step(state, (confirm_reply(kb, state, value),))
+    answers = {**state.answers, q.key: value.value}
+    notes = [kb.messages("flow_recorded", value=value.note)] if value.note else []
+    if q.fact is not None and q.criterion is not None:
+        notes += _computed_note(kb, q.criterion, state.answers, answers)
+    state = replace(state, answers=answers, history=(*state.history, q.key))
+    return ask(kb, state, "\n".join(notes))
+
+
+def _computed_note(
+    kb: KnowledgeBase, c: RawCriterion, before: dict[str, Any], after: dict[str, Any]
+) -> list[str]:
+    """Say the points a fact just computed from an official band, once."""
+    points = computed_points(c, after)
+    if points is None or computed_points(c, before) is not None:
+        return []
+    top = fmt_number(c.max) if c.max is not None else "?"
+    return [kb.messages("flow_computed", crit=c.key, points=fmt_number(points), max=top)]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from coopbot.dialog.flows.inputs import Invalid, check_number
+from coopbot.dialog.flows.inputs import MAX_TEXT, Invalid, check_number
 from coopbot.dialog.flows.questions import (
+    FACT,
     SCORE,
+    Question,
     applicable,
+    computed_points,
     gate_passed,
     group_left,
     holds,
@@ -25,6 +28,9 @@ class Scored:
     criterion: RawCriterion
     points: float
     ratio: float
+    top: float = 0.0  # the (effective) maximum: an equal share of the group when unverified
+    computed: bool = False  # points from official bands on the facts, not self-scored
+    lost: float = 0.0  # points short of the maximum (of what the group lacks, when unverified)
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,11 @@ class FlowResult:
     scored: tuple[Scored, ...] = ()
 
     def weakest(self, n: int = 3) -> list[Scored]:
-        """The criteria that lose the most, relative to their maximum."""
-        return sorted(self.scored, key=lambda s: (s.ratio, s.criterion.key))[:n]
+        """Up to ``n`` criteria that lost the most points (max − given); ties go to the larger
+        share lost, then to the criterion asked first. A criterion that lost nothing is left out."""
+        lost = [(i, s) for i, s in enumerate(self.scored) if s.lost > 1e-9]
+        lost.sort(key=lambda item: (-round(item[1].lost, 6), item[1].ratio, item[0]))
+        return [s for _, s in lost[:n]]
 
     def to_json(self) -> dict[str, Any]:
         """The contract of ``coopbot assess --json``."""
@@ -92,10 +101,19 @@ def _score(flow: RawFlow, answers: dict[str, Any]) -> FlowResult:
     """Group sums, total, band, and each criterion's share of its maximum."""
     groups = {g.id: 0.0 for g in flow.groups}
     scored = []
+    given: list[tuple[RawCriterion, float, bool]] = []
     for c in flow.criteria:
-        points = float(answers.get(SCORE + c.key, 0))
+        computed = computed_points(c, answers) if SCORE + c.key not in answers else None
+        points = computed if computed is not None else float(answers.get(SCORE + c.key, 0))
         groups[c.group] += points
-        scored.append(Scored(c, points, points / _effective_max(flow, c)))
+        given.append((c, points, computed is not None))
+    short = {g.id: max(0.0, g.max - groups[g.id]) for g in flow.groups}
+    for c, points, computed in given:
+        top = _effective_max(flow, c)
+        lost = max(0.0, top - points)
+        if c.max is None:  # an equal share is a guess: never more than the group lacks
+            lost = min(lost, short[c.group])
+        scored.append(Scored(c, points, points / top, top, computed, lost))
     total = sum(groups.values())
     band = next(b for b in sorted(flow.bands, key=lambda b: -b.min) if total >= b.min)
     return FlowResult(
@@ -129,11 +147,12 @@ def answers_from_json(flow: RawFlow, data: Any) -> dict[str, Any]:
     """Validate a JSON object of answers (``coopbot assess``); InputError names the key."""
     if not isinstance(data, dict):
         raise InputError("answers must be a JSON object")
-    flat: dict[str, Any] = {k: v for k, v in data.items() if k != "scores"}
-    scores = data.get("scores", {})
-    if not isinstance(scores, dict):
-        raise InputError("scores: must be an object of criterion: points")
-    flat.update({SCORE + str(k): v for k, v in scores.items()})
+    flat: dict[str, Any] = {k: v for k, v in data.items() if k not in ("scores", "facts")}
+    for name, prefix in (("scores", SCORE), ("facts", FACT)):
+        given = data.get(name, {})
+        if not isinstance(given, dict):
+            raise InputError(f"{name}: must be an object of key: value")
+        flat.update({prefix + str(k): v for k, v in given.items()})
     known = {q.key for q in questions(flow)}
     for key in flat:
         if key not in known:
@@ -144,13 +163,22 @@ def answers_from_json(flow: RawFlow, data: Any) -> dict[str, Any]:
         if not pending:
             return answers
         q = pending[0]
+        if q.key not in flat and q.fact is not None:
+            answers[q.key] = None  # facts are optional: not given is skipped
+            continue
         if q.key not in flat:
             raise InputError(f"{_label(q.key)}: missing")
         answers[q.key] = _typed(flow, q, flat[q.key], answers)
 
 
-def _typed(flow: RawFlow, q: Any, value: Any, answers: dict[str, Any]) -> Any:
+def _typed(flow: RawFlow, q: Question, value: Any, answers: dict[str, Any]) -> Any:
     """Check one JSON value against its question."""
+    if q.fact is not None and value is None:
+        return None
+    if q.input == "text":
+        if not isinstance(value, str):
+            raise InputError(f"{_label(q.key)}: must be text")
+        return value[:MAX_TEXT]
     if q.input == "yesno":
         if not isinstance(value, bool):
             raise InputError(f"{_label(q.key)}: must be true or false")
@@ -171,5 +199,8 @@ def _typed(flow: RawFlow, q: Any, value: Any, answers: dict[str, Any]) -> Any:
 
 
 def _label(key: str) -> str:
-    """``score:1a`` → ``scores.1a``."""
-    return "scores." + key[len(SCORE) :] if key.startswith(SCORE) else key
+    """``score:1a`` → ``scores.1a``, ``fact:doanh_thu`` → ``facts.doanh_thu``."""
+    for prefix, name in ((SCORE, "scores."), (FACT, "facts.")):
+        if key.startswith(prefix):
+            return name + key[len(prefix) :]
+    return key
