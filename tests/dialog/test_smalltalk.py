@@ -165,4 +165,3 @@ async def test_typed_erasure_request_asks_to_confirm_then_erases(core: Core) -> 
     await chat.press(yes)
     assert chat.text == core.kb.messages("erase_done")
     assert await core.inquiries.recent(10) == []
-
