@@ -136,6 +136,7 @@ async def test_replies_fit_the_message(core: Core) -> None:
     assert "/help" in (await chat.say("ko hieu"))[0].text
     assert "👎" in (await chat.say("trả lời sai rồi"))[0].text
     assert (await chat.say("ad oi"))[0].text == core.kb.messages("call")
+    # build_core does not pass SmallTalk to Privacy yet: the router then points to /xoadulieu
     assert "/xoadulieu" in (await chat.say("xoa du lieu cua toi"))[0].text
 
 
