@@ -5,23 +5,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from bot.evaluate import evaluate, read_jsonl, summary
 from bot.logs import configure as configure_logging
 from bot.ops_cli import add_commands as add_ops_commands
 from bot.ops_cli import db_command, stats
-from coopbot.config import Settings, load_settings
+from coopbot.config import (
+    Settings,
+    data_folder,
+    database_location,
+    ensure_data_folder,
+    load_settings,
+    uses_legacy_database,
+)
 from coopbot.core import Core, build_core
 from coopbot.errors import CoopbotError, InputError
 from coopbot.knowledge import check_knowledge
 
+log = logging.getLogger("coopbot")
 ACCESS_LOG = '"%r" %s %b %Tfs'  # no client address: it is personal data
 SHUTDOWN_SECONDS = 3.0  # requests in flight get this long after SIGTERM; the inbox keeps the rest
+DATABASE_COMMANDS = frozenset({"serve", "admin", "db", "stats", "broadcast"})
+URL = re.compile(r"https?://[^\s,]+")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -169,6 +183,18 @@ def _assess(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _listening(settings: Settings) -> Callable[[str], None]:
+    """Prints ``coopbot: http://HOST:PORT (database: …)`` once the server listens (aiohttp
+    hands over its "Running on …" text, which names the bound port even for port 0)."""
+
+    def announce(message: str) -> None:
+        urls = URL.findall(message) or [f"http://{settings.host}:{settings.port}"]
+        where = database_location(settings.database_url)
+        _tell(settings, f"{', '.join(urls)} (database: {where})", sys.stdout)
+
+    return announce
+
+
 def _serve(settings: Settings) -> int:
     """``coopbot serve``."""
     from aiohttp import web
@@ -179,12 +205,35 @@ def _serve(settings: Settings) -> int:
         make_app(settings),
         host=settings.host,
         port=settings.port,
-        print=None,
+        print=_listening(settings),
         reuse_port=settings.reuse_port or None,
         access_log_format=ACCESS_LOG,
         shutdown_timeout=SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def _tell(settings: Settings, text: str, stream: TextIO, level: int = logging.INFO) -> None:
+    """One ``coopbot: …`` line for people; a log record when the logs are JSON (for machines:
+    every line of such a log stays one JSON object)."""
+    if settings.log_format == "json":
+        log.log(level, text)
+    else:
+        print(f"coopbot: {text}", file=stream, flush=True)
+
+
+def _database_notes(settings: Settings, command: str) -> None:
+    """Say on stderr which database an admin command uses (``serve`` says it once listening),
+    and that an old ``./coopbot.db`` found here is used instead of the per-user folder."""
+    url = settings.database_url
+    if uses_legacy_database(url):
+        default = data_folder() / "coopbot.db"
+        text = f"using ./coopbot.db found in this folder; the default database is now {default}"
+        text += " (move the file there, or set COOPBOT_DATABASE_URL)"
+        _tell(settings, text, sys.stderr, logging.WARNING)
+    ensure_data_folder(url)
+    if command != "serve":
+        _tell(settings, f"database: {database_location(url)}", sys.stderr)
 
 
 def _chat(settings: Settings) -> int:
@@ -226,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, secrets_of(settings), settings.log_format)
     try:
+        if args.command in DATABASE_COMMANDS:
+            _database_notes(settings, args.command)
         if args.command == "ask":
             return _ask(settings, args)
         if args.command == "kb":
@@ -251,4 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         return db_command(settings, args)
     except CoopbotError as exc:
         print(f"coopbot: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, DBAPIError) as exc:
+        if args.command not in DATABASE_COMMANDS:
+            raise
+        reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
+        where = database_location(settings.database_url)
+        print(f"coopbot: cannot use the database {where}: {reason}", file=sys.stderr)
         return 1

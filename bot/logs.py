@@ -95,6 +95,10 @@ def configure(level: str, secrets: Iterable[str] = (), fmt: str = "text") -> Red
         "alembic.runtime.plugins",
     ):
         logging.getLogger(name).setLevel(max(logging.WARNING, root))
+    # Alembic's "Context impl SQLiteImpl." / "Running upgrade …" INFO lines are noise on the
+    # admin commands' stderr: shown at DEBUG, or when the log is JSON (for machines, not people)
+    if fmt != "json" and root > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     # python-telegram-bot's DEBUG lines print whole updates and sendMessage parameters
     logging.getLogger("telegram").setLevel(max(logging.INFO, root))
     return redact

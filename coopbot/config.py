@@ -7,18 +7,78 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from coopbot.errors import StorageError
 
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 ASYNC_DRIVERS = ("sqlite+aiosqlite:", "postgresql+asyncpg:")
+APP_NAME = "coopbot"
+DATABASE_FILE = "coopbot.db"  # the SQLite file name, in the data folder (or ./ in earlier releases)
 URL_FIELDS = (
     "telegram_api_base_url",
     "telegram_webhook_url",
     "zalo_api_base_url",
     "zalo_oauth_base_url",
 )
+
+
+def data_folder() -> Path:
+    """The per-user data folder (platformdirs: ~/.local/share/coopbot on Linux, or
+    $XDG_DATA_HOME/coopbot; %LOCALAPPDATA%\\coopbot on Windows)."""
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def legacy_database() -> Path:
+    """``./coopbot.db``, where earlier releases put the default database."""
+    return Path.cwd() / DATABASE_FILE
+
+
+def sqlite_url(path: Path) -> str:
+    """The async SQLAlchemy URL of a SQLite file."""
+    return f"sqlite+aiosqlite:///{path.as_posix()}"
+
+
+def default_database_url() -> str:
+    """The SQLite file in the per-user data folder, or ``./coopbot.db`` when one exists here
+    (so that nobody who started with an earlier release loses their data)."""
+    legacy = legacy_database()
+    path = legacy.resolve() if legacy.is_file() else data_folder() / DATABASE_FILE
+    return sqlite_url(path)
+
+
+def database_location(url: str) -> str:
+    """Where a database URL points, for people: a SQLite file's absolute path, or the URL
+    without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return parsed.render_as_string(hide_password=True)
+    if not parsed.database or parsed.database == ":memory:":
+        return "SQLite in memory"
+    return str(Path(parsed.database).resolve())
+
+
+def ensure_data_folder(url: str) -> None:
+    """Create the per-user data folder when ``url`` is the default database in it."""
+    folder = data_folder()
+    if url == sqlite_url(folder / DATABASE_FILE):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the data folder {folder} ({exc.strerror}); "
+                "set COOPBOT_DATABASE_URL to a database you can write"
+            ) from exc
+
+
+def uses_legacy_database(url: str) -> bool:
+    """True when ``url`` is the ``./coopbot.db`` of the current folder."""
+    legacy = legacy_database()
+    return legacy.is_file() and url == sqlite_url(legacy.resolve())
 
 
 class Settings(BaseSettings):
@@ -32,7 +92,7 @@ class Settings(BaseSettings):
         env_ignore_empty=True,  # VAR= (as compose files write unset values) means unset
     )
 
-    database_url: str = Field("sqlite+aiosqlite:///./coopbot.db", alias="COOPBOT_DATABASE_URL")
+    database_url: str = Field(default_factory=default_database_url, alias="COOPBOT_DATABASE_URL")
     host: str = Field("127.0.0.1", alias="COOPBOT_HOST")
     port: int = Field(8080, alias="COOPBOT_PORT", ge=0, le=65535)
     knowledge_dir: Path = Field(REPO_KNOWLEDGE, alias="COOPBOT_KNOWLEDGE_DIR")

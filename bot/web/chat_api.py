@@ -1,9 +1,10 @@
-"""The web channel: ``POST /api/chat``, the chat page at ``/`` and ``/healthz``."""
+"""The web channel: ``POST /api/chat``, the chat page at ``/``, ``/healthz`` and the icon."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from coopbot.inbound.pipeline import Pipeline
 from coopbot.messages import IncomingMessage, Reply, UserKey
+from coopbot.payloads import SEP, Vote
 from coopbot.text.sanitize import clean_id
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,26 @@ TEMPLATES = jinja2.Environment(
 )
 MAX_BODY = 64 * 1024
 MAX_USER_ID = 128
+STATIC = Path(__file__).parent / "static"
+# favicon.svg is drawn by hand; favicon.ico holds it rendered at 16, 32 and 48 px (PNG entries)
+ICONS = {
+    "/favicon.ico": ("favicon.ico", "image/x-icon"),
+    "/favicon.svg": ("favicon.svg", "image/svg+xml"),
+}
+ICON_CACHE = "public, max-age=86400"
+# Strings of the chat page, from messages.vi.yaml
+PAGE_TEXTS = (
+    "web_title",
+    "web_subtitle",
+    "web_placeholder",
+    "web_send",
+    "web_history_note",
+    "web_history_clear",
+    "web_history_confirm",
+    "web_offline",
+    "web_error",
+)
+HISTORY_LIMIT = 50  # bubbles the page keeps in the browser's localStorage
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
@@ -98,9 +120,26 @@ async def chat(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    """The mobile-friendly chat page."""
-    html = TEMPLATES.get_template("chat.html").render()
+    """The mobile-friendly chat page; it keeps the recent conversation in localStorage."""
+    say = request.app[PIPELINE_KEY].core.kb.messages
+    html = TEMPLATES.get_template("chat.html").render(
+        t={key: say(key) for key in PAGE_TEXTS},
+        vote_prefix=Vote.prefix + SEP,
+        history_limit=HISTORY_LIMIT,
+    )
     return web.Response(text=html, content_type="text/html")
+
+
+def icon_handler(name: str, content_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A handler serving one icon file, read once."""
+    body = (STATIC / name).read_bytes()
+
+    async def icon(request: web.Request) -> web.Response:
+        return web.Response(
+            body=body, content_type=content_type, headers={"Cache-Control": ICON_CACHE}
+        )
+
+    return icon
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -114,4 +153,6 @@ def add_routes(app: web.Application, pipeline: Pipeline) -> None:
     app.router.add_get("/", page)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)
-    app.router.add_static("/static", Path(__file__).parent / "static")
+    for path, (name, content_type) in ICONS.items():
+        app.router.add_get(path, icon_handler(name, content_type))
+    app.router.add_static("/static", STATIC)

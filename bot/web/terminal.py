@@ -15,6 +15,10 @@ from coopbot.messages import Button, IncomingMessage, Reply, UserKey
 from coopbot.payloads import Answer, FlowControl, unpack
 
 PROMPT = "Bạn: "
+NOTE = (
+    "(Trò chuyện trên máy này: không lưu gì cả, không dùng cơ sở dữ liệu; "
+    "thoát là mất. Gõ /thoat để thoát.)"
+)
 
 
 def _control(button: Button) -> bool:
@@ -62,7 +66,8 @@ def choose(line: str, numbered: list[Button], every: list[Button]) -> str | None
 
 
 async def run(pipeline: Pipeline, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Read lines until EOF or /thoat."""
+    """Say that nothing is kept, then read lines until EOF or /thoat."""
+    stdout.write(NOTE + "\n")
     user = UserKey("terminal", "local")
     numbered: list[Button] = []
     every: list[Button] = []

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from coopbot.broadcast.compose import Composer
 from coopbot.dialog.dispatcher import Next
+from coopbot.dialog.smalltalk import ERASE_REQUEST, SmallTalk
 from coopbot.dialog.subscribe import COMMANDS as SUBSCRIBE_COMMANDS
 from coopbot.dialog.subscribe import SubscriptionDialog
 from coopbot.dialog.turn import Outcome, Turn
@@ -80,17 +81,24 @@ class OfferAfterStart:
 
 
 class Privacy:
-    """``/xoadulieu`` asks to confirm; "🗑 Xoá dữ liệu" erases every store; not logged."""
+    """``/xoadulieu`` or a typed request ("xoa du lieu cua toi") asks to confirm; "🗑 Xoá dữ
+    liệu" erases every store; not logged. Typed requests are recognised when ``smalltalk`` is
+    given (its ``erase_request`` phrases in lexicon.yaml)."""
 
     def __init__(
-        self, say: Messages, erase: Callable[[UserKey], Awaitable[int]], observer: Observer
+        self,
+        say: Messages,
+        erase: Callable[[UserKey], Awaitable[int]],
+        observer: Observer,
+        smalltalk: SmallTalk | None = None,
     ) -> None:
         self.say, self.erase, self.observer = say, erase, observer
+        self.smalltalk = smalltalk
 
     async def __call__(self, turn: Turn) -> Outcome | None:
         """Confirm, erase or cancel."""
         say = self.say
-        if turn.command is not None and turn.command.name == ERASE_COMMAND:
+        if self._asked(turn):
             buttons = (
                 Button(say("erase_yes"), Erase("yes").pack()),
                 Button(say("erase_no"), Erase("no").pack()),
@@ -107,6 +115,15 @@ class Privacy:
             self.observer.failed("erase")
             return _say(say("erase_failed"), "erase", logged=False)
         return _say(say("erase_done"), "erase", logged=False)
+
+    def _asked(self, turn: Turn) -> bool:
+        """The erase command, or a typed message that asks to erase the sender's data."""
+        if turn.command is not None:
+            return turn.command.name == ERASE_COMMAND
+        text = turn.msg.text
+        if self.smalltalk is None or turn.is_press or text is None:
+            return False
+        return self.smalltalk.intent(text) == ERASE_REQUEST
 
 
 class Votes:
