@@ -26,6 +26,7 @@ from coopbot.dialog.handlers import (
     Votes,
 )
 from coopbot.dialog.router import Router, RouterFactory
+from coopbot.dialog.smalltalk import SmallTalk
 from coopbot.dialog.subscribe import SubscriptionDialog
 from coopbot.dialog.turn import Outcome, Turn
 from coopbot.errors import StorageUnavailable
@@ -218,7 +219,7 @@ def build_core(
         handlers=(
             OfficerBroadcasts(composer, officers),
             Subscriptions(subscription),
-            Privacy(kb.messages, erase, observer),
+            Privacy(kb.messages, erase, observer, SmallTalk(kb.smalltalk, kb.lexicon)),
             Votes(kb.messages, stores.inquiries),
             Conversation(live, stores.dialogs, settings.flow_ttl_hours * 3600),
         ),

@@ -52,14 +52,14 @@ async def test_a_long_questionnaire_is_offered_before_it_starts(core: Core, type
     chat = Chat(core)
     await chat.say(typed)
     assert await chat.stored() is None and "Câu 1/" not in chat.text
-    assert "Tự chấm điểm HTX" in chat.text and "48 câu" in chat.text
+    assert "Tự chấm điểm HTX" in chat.text and "25 câu" in chat.text
     assert re.search(r"khoảng \d+ phút", chat.text) and "/danhgia" in chat.text
     assert [b.label for b in chat.last[-1].buttons] == ["▶ Bắt đầu", "Để sau"]
     await chat.press(chat.button("Để sau"))
     assert "để lúc khác" in chat.text and await chat.stored() is None
     await chat.say(typed)
     await chat.press(chat.button("▶ Bắt đầu"))
-    assert "Câu 1/48" in chat.text and await chat.stored() is not None
+    assert "Câu 1/25" in chat.text and await chat.stored() is not None
 
 
 async def test_a_menu_button_of_a_long_questionnaire_is_offered_too(core: Core) -> None:
@@ -71,7 +71,7 @@ async def test_a_menu_button_of_a_long_questionnaire_is_offered_too(core: Core) 
 
 
 @pytest.mark.parametrize(
-    ("command", "first"), [("/danhgia", "Câu 1/48"), ("/start danhgia", "Câu 1/48")]
+    ("command", "first"), [("/danhgia", "Câu 1/25"), ("/start danhgia", "Câu 1/25")]
 )
 async def test_a_command_starts_at_once(core: Core, command: str, first: str) -> None:
     chat = Chat(core)

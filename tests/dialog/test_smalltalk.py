@@ -4,13 +4,10 @@ question is ever taken for small talk."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
 from coopbot.core import Core
-from coopbot.dialog.dispatcher import Dispatcher
-from coopbot.dialog.handlers import Privacy
 from coopbot.dialog.smalltalk import ERASE_REQUEST, FILLERS, SmallTalk
 from coopbot.knowledge import KnowledgeBase
 from coopbot.payloads import Erase, unpack
@@ -136,23 +133,12 @@ async def test_replies_fit_the_message(core: Core) -> None:
     assert "/help" in (await chat.say("ko hieu"))[0].text
     assert "👎" in (await chat.say("trả lời sai rồi"))[0].text
     assert (await chat.say("ad oi"))[0].text == core.kb.messages("call")
-    # build_core does not pass SmallTalk to Privacy yet: the router then points to /xoadulieu
-    assert "/xoadulieu" in (await chat.say("xoa du lieu cua toi"))[0].text
-
-
-def _with_typed_erasure(core: Core) -> Core:
-    """The core with Privacy recognising typed requests (how build_core should wire it)."""
-    smalltalk = SmallTalk(core.kb.smalltalk, core.kb.lexicon)
-    handlers = tuple(
-        Privacy(h.say, h.erase, h.observer, smalltalk) if isinstance(h, Privacy) else h
-        for h in core.dispatcher.handlers
-    )
-    dispatcher = Dispatcher(handlers, core.dispatcher.middlewares)
-    return replace(core, dispatcher=dispatcher)
+    typed = await chat.say("xoa du lieu cua toi")  # a typed request leads to the confirmation
+    assert typed[0].text == core.kb.messages("erase_confirm")
 
 
 async def test_typed_erasure_request_asks_to_confirm_then_erases(core: Core) -> None:
-    chat = Chat(_with_typed_erasure(core))
+    chat = Chat(core)
     await chat.say("lap htx can may nguoi")
     assert await core.inquiries.recent(10)
     for text in ("xoa du lieu cua toi", "Tôi muốn xoá thông tin ạ"):

@@ -33,8 +33,8 @@ async def test_small_talk_through_the_api(web: Site) -> None:
         "trả lời sai rồi": say("complaint"),
         "có ai không": say("call"),
     }
-    typed = await web.ask("xoa du lieu cua toi")  # until build_core wires Privacy's SmallTalk
-    assert "/xoadulieu" in typed["replies"][0]["text"]
+    typed = await web.ask("xoa du lieu cua toi")  # a typed request asks to confirm
+    assert "không hoàn tác" in typed["replies"][0]["text"]
     confirm = await web.ask("/xoadulieu")
     assert confirm["replies"][0]["text"] == say("erase_confirm")
 

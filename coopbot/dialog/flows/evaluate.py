@@ -12,6 +12,7 @@ from coopbot.dialog.flows.questions import (
     Question,
     applicable,
     computed_points,
+    fact_question,
     gate_passed,
     group_left,
     holds,
@@ -154,14 +155,22 @@ def answers_from_json(flow: RawFlow, data: Any) -> dict[str, Any]:
             raise InputError(f"{name}: must be an object of key: value")
         flat.update({prefix + str(k): v for k, v in given.items()})
     known = {q.key for q in questions(flow)}
+    # facts without official bands are not asked in chat, but may still be given here
+    unasked = {
+        FACT + f.key: fact_question(c, f)
+        for c in flow.criteria
+        for f in c.facts
+        if FACT + f.key not in known
+    }
     for key in flat:
-        if key not in known:
+        if key not in known and key not in unasked:
             raise InputError(f"{_label(key)}: unknown answer key for flow {flow.id}")
     answers: dict[str, Any] = {}
     while True:
         pending = [q for q in applicable(flow, answers) if q.key not in answers]
         if not pending:
-            return answers
+            extra = {k: _typed(flow, q, flat[k], answers) for k, q in unasked.items() if k in flat}
+            return {**answers, **extra}
         q = pending[0]
         if q.key not in flat and q.fact is not None:
             answers[q.key] = None  # facts are optional: not given is skipped

@@ -70,7 +70,10 @@ def _questions(flow: RawFlow) -> tuple[Question, ...]:
         for s in flow.steps
     ]
     for c in flow.criteria:
-        out += [_fact_question(c, f) for f in c.facts]
+        # a fact is asked only when an official band turns it into points; otherwise it is
+        # shown as a hint at the points question (no extra question for nothing)
+        if any(f.bands for f in c.facts):
+            out += [fact_question(c, f) for f in c.facts]
         prompt = f"Tiêu chí {c.key}. {c.title}\n{c.measures}"
         out.append(
             Question(
@@ -86,7 +89,7 @@ def _questions(flow: RawFlow) -> tuple[Question, ...]:
     return tuple(out)
 
 
-def _fact_question(c: RawCriterion, f: RawFact) -> Question:
+def fact_question(c: RawCriterion, f: RawFact) -> Question:
     """A fact the member knows, asked before the criterion's points."""
     kind = FACT_INPUT.get(f.unit, "number")
     unit = FACT_UNIT.get(f.unit)

@@ -88,6 +88,9 @@ def _guidance(kb: KnowledgeBase, c: RawCriterion, answers: dict[str, Any]) -> li
         key = "flow_rubric_official" if c.rubric.found else "flow_rubric"
         lines.append(say(key, text=c.rubric.text.strip()))
     official = c.rubric is not None and c.rubric.found
+    if c.facts and not any(f.bands for f in c.facts):
+        hints = "; ".join(fact_label(f) for f in c.facts)
+        lines.append(say("flow_fact_consider", facts=hints))
     for f in c.facts:
         value = answers.get(FACT + f.key)
         if value is None:
