@@ -114,7 +114,12 @@ class Router:
         score = round(result.confidence, 4) if best else None
         if best and result.confident:
             reply = answer_reply(best.entry, self.kb, ref)
-            return Outcome((reply,), "faq", normalized, best.entry.id, score, True)
+            second = result.matches[1] if len(result.matches) > 1 else None  # for staff checks
+            return Outcome(
+                (reply,), "faq", normalized, best.entry.id, score, True,
+                runner_up=second.entry.id if second else None,
+                margin=round(best.score - second.score, 4) if second else None,
+            )  # fmt: skip
         suggest = self.retriever.calibration.suggest
         likely = tuple(m for m in result.matches if m.score >= suggest)
         if likely and result.in_domain:

@@ -42,6 +42,8 @@ class InquiryRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     ref: str | None = None
     feedback: int | None = None
+    runner_up: str | None = None  # the second-best entry of the FAQ search
+    margin: float | None = None  # the best entry's ranking score minus the runner-up's
 
 
 class InquiryLog(ABC):
@@ -272,6 +274,8 @@ def _values(item: InquiryRecord) -> dict[str, object]:
         "confident": item.confident,
         "ref": item.ref,
         "feedback": item.feedback,
+        "runner_up": item.runner_up,
+        "margin": item.margin,
     }
 
 
@@ -287,4 +291,6 @@ def _record(row: Inquiry) -> InquiryRecord:
         created_at=row.created_at,
         ref=row.ref,
         feedback=row.feedback,
+        runner_up=row.runner_up,
+        margin=row.margin,
     )
