@@ -120,8 +120,17 @@ async def test_dashboard_counts_by_vietnam_day(database_url: str, kb: KnowledgeB
     assert f.assessments["tt01-2020"]["Tốt"] == 1
     assert f.assessments["thanh-lap-htx"]["Chưa đủ điều kiện"] == 1
     assert f.by_province == {"quang-ngai": 4}
-    await _add(engine, Assessment(channel="web", user_key="a", flow_id="tt01-2020", answers={},
-                                  outcome={"grade": "trung_binh", "total": 55}, created_at=NOW))
+    await _add(
+        engine,
+        Assessment(
+            channel="web",
+            user_key="a",
+            flow_id="tt01-2020",
+            answers={},
+            outcome={"grade": "trung_binh", "total": 55},
+            created_at=NOW,
+        ),
+    )
     graded = await Dashboard(engine).figures(days=7, now=NOW, flows=kb.flows)
     assert graded.assessments["tt01-2020"]["Trung bình"] == 1  # the band's label, not its key
     await engine.dispose()
