@@ -113,7 +113,7 @@ def envelope(event: dict[str, Any]) -> Envelope | None:
     context = {"turn": dedupe}  # the replies to one update are numbered as one list
     seq = int(_seconds(stamp) * 1000)
     if name == "follow":
-        return Envelope(dedupe, sender, IncomingMessage(user, text="/start"), seq=seq)
+        return Envelope(dedupe, sender, IncomingMessage(user, text="/start"), context, seq)
     if name == "unfollow":
         return Envelope(dedupe, sender, IncomingMessage(user, kind="unfollow"), seq=seq)
     if name == "user_send_text":

@@ -25,7 +25,8 @@ from coopbot.text.normalize import fold, normalize
 class MergePlan:
     """What a merge adds, per file and entry, and what it only marks merged."""
 
-    added: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # file → entry → texts
+    # file (as entries name it: relative to the knowledge folder's parent) → entry → texts
+    added: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     merged_ids: list[int] = field(default_factory=list)  # written now, or already in the YAML
     present: list[Phrasing] = field(default_factory=list)  # the entry already has it
     unknown: list[Phrasing] = field(default_factory=list)  # no such entry (left pending)
@@ -87,7 +88,7 @@ def apply_merge(root: Path, plan: MergePlan) -> dict[Path, str]:
     """Write the plan into the files under ``root``; their previous contents, to undo."""
     before: dict[Path, str] = {}
     for rel, additions in sorted(plan.added.items()):
-        path = root / rel
+        path = root.parent / rel
         source = path.read_text(encoding="utf-8")
         before[path] = source
         path.write_text(merged_text(source, additions), encoding="utf-8")
