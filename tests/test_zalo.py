@@ -217,6 +217,11 @@ async def test_replies_are_plain_text_to_the_user_id_within_limits(
     many = tuple(Button(f"Chọn {i}", f"p:{i}") for i in range(7))
     await channel.send(USER, Reply("Chọn một:", many))
     assert "7. Chọn 6" in fake.to(USER)[-1]["text"]
+    turn = {"turn": "one-update"}  # replies to one update share a numbering, retries keep it
+    await channel.send(USER, Reply("A", (Button("x", "p:x"),)), turn)
+    await channel.send(USER, Reply("B", (Button("y", "p:y"),)), turn)
+    await channel.send(USER, Reply("B", (Button("y", "p:y"),)), turn)
+    assert [m["text"].splitlines()[-1] for m in fake.to(USER)[-3:]] == ["1. x", "2. y", "2. y"]
     fake.unfollowed.add(USER)
     assert (await channel.send(USER, Reply("x"))).outcome is Outcome.BLOCKED  # -213
 

@@ -260,16 +260,20 @@ class ZaloChannel:
         if turn:
             stored = (await self.context.get(CHANNEL, chat)).options
             listed = _payloads(stored) if stored[:1] == (TURN + turn,) else ()
-        first = len(listed) + 1
-        options = (*listed, *(b.payload for b in reply.buttons))
+        new = tuple(b.payload for b in reply.buttons)
+        if listed[-len(new) :] == new:  # this reply is being sent again (a retry): same numbers
+            listed = listed[: -len(new)]
         head = (TURN + turn,) if turn else ()
-        await self.context.update(CHANNEL, chat, options=(*head, *options))
-        listing = "\n".join(f"{i}. {b.label}" for i, b in enumerate(reply.buttons, first))
-        return f"{reply.text}\n\n{self._hint()}\n{listing}".replace("\n\n\n", "\n\n")
+        await self.context.update(CHANNEL, chat, options=(*head, *listed, *new))
+        first = len(listed) + 1
+        listing = [f"{i}. {b.label}" for i, b in enumerate(reply.buttons, first)]
+        hint = [self._hint()] if self.pipeline else []
+        return "\n".join([reply.text, "", *hint, *listing])
 
     def _hint(self) -> str:
-        """ "Type a number to choose", from the knowledge base's messages."""
-        return self.pipeline.core.kb.messages("zalo_pick_hint") if self.pipeline else ""
+        """The line before a numbered list ("Gõ số để chọn:"), from the knowledge base."""
+        assert self.pipeline is not None
+        return self.pipeline.core.kb.messages("zalo_pick_hint")
 
 
 def _payloads(stored: tuple[str, ...]) -> tuple[str, ...]:

@@ -174,3 +174,30 @@ async def test_merged_phrasings_are_no_longer_pending(site: Site) -> None:
     await site.admin.refresh_phrasings()
     assert "ít nhất 05 thành viên" in (await site.ask(BAD))["replies"][0]["text"]
     assert pending != merged
+
+
+async def test_assessment_csv_has_vietnamese_headers_and_labels(site: Site) -> None:
+    async with session_factory(site.engine)() as s:
+        s.add(Assessment(channel="zalo", user_key="x", flow_id="tt01-2020", answers={"a": 1},
+                         outcome={"grade": "trung_binh", "total": 55}))  # fmt: skip
+        await s.commit()
+    url = site.base + "/admin/export/assessments.csv"
+    async with await site.login("chi") as http, http.get(url) as resp:
+        body = (await resp.read()).decode("utf-8-sig")
+    header, row = body.splitlines()
+    assert header.startswith("Thời điểm (giờ Việt Nam),Kênh,Người dùng (bí danh),Bộ câu hỏi")
+    assert ",Zalo," in row and "Trung bình,55" in row and "trung_binh" not in row
+    assert site.core.kb.flows["tt01-2020"].title in row and "+07:00" in row
+
+
+async def test_the_staff_web_refuses_to_queue_an_announcement_to_nobody(site: Site) -> None:
+    async with await site.login("binh") as http:
+        csrf = await csrf_of(http, site.base + "/admin/broadcasts")
+        form = {"csrf": csrf, "text": "Họp ngày 15/12.", "province": "Kon Tum"}
+        async with http.post(site.base + "/admin/broadcasts", data=form) as resp:
+            draft_url = str(resp.url)
+            assert 'id="recipients">0<' in await resp.text()
+        async with http.post(f"{draft_url}/send", data={"csrf": csrf}) as resp:  # a stale page
+            assert "không khớp người nhận nào" in await resp.text()
+    broadcast_id = int(draft_url.rsplit("/", 1)[1])
+    assert (await site.admin.broadcasts.status(broadcast_id)).state == "draft"
