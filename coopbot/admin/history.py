@@ -26,7 +26,7 @@ from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Assessment, Inquiry
 
 STATUSES = {
-    "answered": col(Inquiry.confident).is_(True),
+    "answered": (col(Inquiry.kind) == "faq") & col(Inquiry.confident).is_(True),  # typed
     "unsure": col(Inquiry.kind) == "not_sure",
     "unanswered": col(Inquiry.kind) == "out_of_scope",
     "disliked": col(Inquiry.feedback) == -1,

@@ -15,13 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("inquiry") as batch:
-        batch.add_column(sa.Column("runner_up", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("margin", sa.Float(), nullable=True))
-        batch.add_column(sa.Column("verdict", sa.Boolean(), nullable=True))
-        batch.add_column(sa.Column("verdict_by", sa.String(length=64), nullable=True))
-    with op.batch_alter_table("extra_phrasing") as batch:
-        batch.add_column(sa.Column("merged_at", sa.DateTime(timezone=True), nullable=True))
+    # plain ADD COLUMN (no batch copy on SQLite): the tables never disappear while a running
+    # worker writes to them
+    op.add_column("inquiry", sa.Column("runner_up", sa.String(length=64), nullable=True))
+    op.add_column("inquiry", sa.Column("margin", sa.Float(), nullable=True))
+    op.add_column("inquiry", sa.Column("verdict", sa.Boolean(), nullable=True))
+    op.add_column("inquiry", sa.Column("verdict_by", sa.String(length=64), nullable=True))
+    op.add_column("extra_phrasing", sa.Column("merged_at", sa.DateTime(timezone=True)))
     # A button press that opened an answer was logged as "faq" with its payload as text and no
     # analysed text; it is no question a user typed, so it gets the kind new presses get.
     op.execute(
