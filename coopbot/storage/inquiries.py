@@ -212,7 +212,9 @@ class SqlInquiryLog(InquiryLog):
                     await conn.execute(insert(Inquiry), [_values(item) for item, _ in batch])
                 break
             except Exception as exc:  # any driver error: an outage, or a record it refuses
-                if await self._reachable() and await self._refused(batch, exc):
+                if _schema_pending(exc):  # not migrated (yet, or halfway): wait, as for an outage
+                    pass
+                elif await self._reachable() and await self._refused(batch, exc):
                     return
                 log.warning("could not store %d inquiries (%s); retrying", len(batch), exc)
                 await asyncio.sleep(delay)
@@ -258,6 +260,15 @@ class SqlInquiryLog(InquiryLog):
             self._queue.task_done()
             if not done.done():
                 done.set_result(None)
+
+
+SCHEMA_PENDING = ("no such table", "no such column", "has no column named", "does not exist")
+
+
+def _schema_pending(exc: Exception) -> bool:
+    """The table or a column is missing: a migration has not run (or is running), so the
+    record is fine and waits; it is never quarantined for that (SQLite and PostgreSQL words)."""
+    return any(words in str(exc) for words in SCHEMA_PENDING)
 
 
 def _values(item: InquiryRecord) -> dict[str, object]:
