@@ -82,6 +82,10 @@ async def _send(settings: Settings, service: Broadcasts, args: argparse.Namespac
         args.channel, province.id if province else None, topic.id if topic else None
     )
     preview = await service.preview(target)
+    if not preview.count:  # even with --yes: an announcement to nobody is a mistaken filter
+        print("coopbot broadcast: no subscriber matches these filters; nothing queued",
+              file=sys.stderr)  # fmt: skip
+        return 1
     if not args.yes:
         print(f"recipients: {preview.count} {preview.by_channel}", file=sys.stderr)
         if preview.zalo_count:

@@ -68,8 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=["staff", "officer", "admin"], required=True)
     admin_sub.add_parser("list-users", help="print every staff account")
     from bot.broadcast_cli import add_parser
+    from bot.curation_cli import add_parsers as add_curation_parsers
 
     add_parser(sub)
+    add_curation_parsers(kb, sub)
     add_ops_commands(sub, db)
     return p
 
@@ -123,6 +125,15 @@ def _kb_check(settings: Settings) -> int:
         return 1
     print(f"ok: {len(kb.entries)} entries, {len(kb.documents)} documents, {len(kb.law)} articles")
     return 0
+
+
+def _kb(settings: Settings, args: argparse.Namespace) -> int:
+    """``coopbot kb check|export|merge-phrasings``."""
+    if args.kb == "merge-phrasings":
+        from bot.curation_cli import merge_phrasings
+
+        return merge_phrasings(settings, args.yes)
+    return _kb_check(settings) if args.kb == "check" else _kb_export(settings)
 
 
 def _kb_export(settings: Settings) -> int:
@@ -280,7 +291,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             return _ask(settings, args)
         if args.command == "kb":
-            return _kb_check(settings) if args.kb == "check" else _kb_export(settings)
+            return _kb(settings, args)
+        if args.command == "review":
+            from bot.curation_cli import verdicts
+
+            return verdicts(settings)
         if args.command == "assess":
             return _assess(settings, args)
         if args.command == "eval":

@@ -177,16 +177,20 @@ class Core:
     async def _log(self, turn: Turn, outcome: Outcome) -> None:
         """Record the inquiry; failures are logged, never raised."""
         msg = turn.msg
+        # an answer opened by a button is no question typed: it gets a kind of its own
+        kind = "button" if turn.is_press and outcome.kind == "faq" else outcome.kind
         record = InquiryRecord(
             channel=msg.user.channel,
             user_key=turn.key,
-            kind=outcome.kind,
+            kind=kind,
             text=msg.text if msg.text is not None else msg.payload,
             normalized=outcome.normalized,
             entry_id=outcome.entry_id,
             score=outcome.score,
             confident=outcome.confident,
             ref=turn.ref,
+            runner_up=outcome.runner_up,
+            margin=outcome.margin,
         )
         try:
             await self.stores.inquiries.record(record)

@@ -129,3 +129,84 @@ def test_admin_create_user_reads_the_password_from_stdin(tmp_path: Path) -> None
     assert short.returncode == 2 and "at least 10" in short.stderr
     listed = _run("admin", "list-users", env=env)
     assert listed.stdout.splitlines() == ["chi\tofficer\tactive"]
+
+
+def _sql(db: Path, *statements: str) -> list[tuple]:  # type: ignore[type-arg]
+    """Run statements on a SQLite file; the last one's rows."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows: list[tuple] = []  # type: ignore[type-arg]
+        for statement in statements:
+            rows = conn.execute(statement).fetchall()
+        return rows
+
+
+def test_broadcast_send_to_nobody_queues_nothing(tmp_path: Path) -> None:
+    env = {"COOPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    out = _run("broadcast", "send", "--text", "Họp ngày 15/12", "--yes", env=env)
+    assert out.returncode == 1 and "no subscriber matches" in out.stderr
+    assert _sql(tmp_path / "b.db", "SELECT count(*) FROM broadcast") == [(0,)]
+
+
+def test_kb_merge_phrasings_writes_the_yaml_keeping_comments(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    subprocess.run(
+        ["cp", "-r", str(Path(__file__).parent.parent / "knowledge"), str(knowledge)], check=True
+    )
+    db = tmp_path / "m.db"
+    env = {"COOPBOT_DATABASE_URL": f"sqlite:///{db}", "COOPBOT_KNOWLEDGE_DIR": str(knowledge)}
+    assert _run("db", "upgrade", env=env).returncode == 0
+    rows = [
+        ("kh-kt1185-tong-quan", "ke hoach 1185 kon tum noi gi ve htx"),
+        ("kh-cac-tinh-sau-sap-nhap", "sau sap nhap tinh thi ke hoach cu con dung khong vay"),
+        ("kh-kt1185-tong-quan", "Kế hoạch 1185 Kon Tum nói gì về HTX"),  # same, with accents
+        ("khong-co-muc-nay", "cau hoi cho muc khong ton tai"),
+    ]
+    _sql(db, *(
+        "INSERT INTO extra_phrasing (entry_id, text, created_by, created_at) "
+        f"VALUES ('{e}', '{t}', 'chi', '2026-12-01 00:00:00.000000')" for e, t in rows
+    ))  # fmt: skip
+    path = knowledge / "faq" / "ke-hoach-tinh.yaml"
+    before = path.read_text(encoding="utf-8")
+    dry = _run("kb", "merge-phrasings", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "faq/ke-hoach-tinh.yaml: kh-kt1185-tong-quan: + ke hoach 1185" in dry.stdout
+    assert "would add 2 question(s) in 1 file(s); 1 present" in dry.stdout
+    assert "khong-co-muc-nay" in dry.stderr
+    assert path.read_text(encoding="utf-8") == before  # a dry run writes nothing
+    out = _run("kb", "merge-phrasings", "--yes", env=env)
+    assert out.returncode == 0, out.stderr
+    after = path.read_text(encoding="utf-8")
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert added == [  # in file order; only these two lines: comments, quoting, order kept
+        "      - sau sap nhap tinh thi ke hoach cu con dung khong vay",
+        "      - ke hoach 1185 kon tum noi gi ve htx",
+    ]
+    assert len(after.splitlines()) == len(before.splitlines()) + 2
+    data = yaml.safe_load(after)
+    entry = next(e for e in data["entries"] if e["id"] == "kh-kt1185-tong-quan")
+    assert entry["questions"][-1] == "ke hoach 1185 kon tum noi gi ve htx"
+    assert _run("kb", "check", env=env).returncode == 0
+    merged = _sql(db, "SELECT entry_id FROM extra_phrasing WHERE merged_at IS NOT NULL")
+    assert sorted(m for (m,) in merged) == sorted(e for e, _ in rows[:3])
+    again = _run("kb", "merge-phrasings", "--yes", env=env)
+    assert "added 0 question(s)" in again.stdout and path.read_text(encoding="utf-8") == after
+
+
+def test_review_verdicts_jsonl(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    env = {"COOPBOT_DATABASE_URL": f"sqlite:///{db}"}
+    assert _run("db", "upgrade", env=env).returncode == 0
+    _sql(db, *(
+        "INSERT INTO inquiry (created_at, channel, user_key, kind, text, entry_id, confident, "
+        f"runner_up, margin, verdict) VALUES ('2026-12-01 00:00:00.000000', 'web', 'u', 'faq', "
+        f"'{q}', 'a', 1, {r}, 0.05, {v})"
+        for q, r, v in (("hoi 1", "'b'", 1), ("hoi 2", "NULL", 0), ("hoi 3", "'c'", "NULL"))
+    ))  # fmt: skip
+    out = _run("review", "verdicts", "--jsonl", env=env)
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [
+        {"q": "hoi 1", "entry_id": "a", "right": True, "runner_up": "b"},
+        {"q": "hoi 2", "entry_id": "a", "right": False, "runner_up": None},
+    ]

@@ -12,7 +12,6 @@ import pytest
 from aiohttp import web
 
 from bot.server import ZALO_KEY, make_app
-from bot.zalo.channel import FREE_REPLY_WINDOW
 from coopbot.broadcast.model import Outcome
 from coopbot.config import REPO_KNOWLEDGE, load_settings
 from coopbot.messages import Button, IncomingMessage, Reply, UserKey
@@ -79,23 +78,30 @@ async def test_a_faq_conversation_with_buttons(
     serve: Callable[..., Any], fake: FakeZaloAPI
 ) -> None:
     url, channel = await serve()
-    follow = fake.signed({"event_name": "follow", "follower": {"id": USER}, "sender": {"id": USER}})
-    assert await post(url, *follow) == 200
+    follow = fake.signed({"event_name": "follow", "oa_id": "4368496045530508848",
+                          "follower": {"id": USER}, "user_id_by_app": "app-" + USER})  # fmt: skip
+    assert await post(url, *follow) == 200  # a follow names the user as follower, no sender
     assert await post(url, *follow) == 200  # a retried follow is welcomed once
     await until(lambda: len(fake.to(USER)) >= 3)
     await channel.pipeline.join()
     assert len(fake.to(USER)) == 3  # welcome, privacy note, offer to subscribe
-    welcome = fake.to(USER)[0]
+    welcome, _, offer = fake.to(USER)
     assert "Xin chào" in welcome["text"] and welcome["recipient"] == {"user_id": USER}
-    assert 1 <= len(welcome["buttons"]) <= 5 or "1." in welcome["text"]
-    assert [b["payload"] for b in fake.to(USER)[2]["buttons"]] == ["#cb:sub:start"]
-    await post(url, *fake.signed(fake.text_event(USER, "lap htx can bn nguoi", f"{USER}-1")))
+    assert "Gõ số để chọn:\n1. " in welcome["text"]  # v3 has no buttons: a numbered list
+    menu = welcome["text"].split("Gõ số để chọn:\n")[1].splitlines()
+    assert [line.split(".")[0] for line in menu] == [str(i) for i in range(1, len(menu) + 1)]
+    offered = f"{len(menu) + 1}. "
+    assert offered in offer["text"]  # the offer continues the welcome's numbering
+    await post(url, *fake.signed(fake.text_event(USER, str(len(menu) + 1), f"{USER}-0")))
     await until(lambda: len(fake.to(USER)) >= 4)
-    answer = fake.to(USER)[-1]
-    assert "05 thành viên" in answer["text"] and answer["recipient"] == {"message_id": f"{USER}-1"}
+    assert "tỉnh" in fake.to(USER)[-1]["text"]  # typing the offer's number started it
+    await post(url, *fake.signed(fake.text_event(USER, "lap htx can bn nguoi", f"{USER}-1")))
+    await until(lambda: any("05 thành viên" in m["text"] for m in fake.to(USER)))
+    answer = next(m for m in fake.to(USER) if "05 thành viên" in m["text"])
+    assert answer["recipient"] == {"user_id": USER} and "👎" in answer["text"]
 
 
-async def test_a_questionnaire_by_hidden_query_buttons(
+async def test_a_questionnaire_by_typed_numbers(
     serve: Callable[..., Any], fake: FakeZaloAPI
 ) -> None:
     url, channel = await serve()
@@ -110,18 +116,18 @@ async def test_a_questionnaire_by_hidden_query_buttons(
         await channel.pipeline.join()
         return fake.to(USER)[-1]
 
+    def number(message: dict[str, Any], label: str) -> str:
+        line = next(x for x in message["text"].splitlines() if x.endswith(f". {label}"))
+        return line.split(".")[0]
+
     first = await say("/vayquy")
-    assert "Câu 1/4" in first["text"]
-    # more than five options: a numbered list; typing the number picks it
-    assert "4. Thành viên tổ hợp tác" in first["text"] or first["buttons"]
-    second = await say("4")
+    assert "Câu 1/4" in first["text"] and "4. Thành viên tổ hợp tác" in first["text"]
+    second = await say("4")  # typing the number picks the option
     assert "Câu 2/4" in second["text"]
-    yes = next(b["payload"] for b in second["buttons"] if b["title"] == "Có")
-    third = await say(yes)  # what Zalo sends back when the user taps an oa.query.hide button
+    third = await say(number(second, "Có"))
     assert "Câu 3/4" in third["text"]
-    await say("30%")
-    no = next(b["payload"] for b in fake.to(USER)[-1]["buttons"] if b["title"] == "Không")
-    await say(no)
+    fourth = await say("30%")
+    await say(number(fourth, "Không"))
     assert any("✅" in m["text"] for m in fake.to(USER)[-2:])
 
 
@@ -161,7 +167,8 @@ async def test_non_text_echoes_unknown_and_unfollow(
     assert "tin nhắn chữ" in fake.to(USER)[0]["text"]
     for name in ("oa_send_text", "user_seen_message", "something_new"):
         await post(url, *fake.signed({"event_name": name, "sender": {"id": USER}}))
-    await post(url, *fake.signed({"event_name": "unfollow", "sender": {"id": USER}}))
+    unfollow = {"event_name": "unfollow", "oa_id": "1", "follower": {"id": USER}}
+    assert await post(url, *fake.signed(unfollow)) == 200  # named as follower, as Zalo does
     await channel.pipeline.join()
     assert len(fake.to(USER)) == 1
     assert await channel.pipeline.contacts.is_active("zalo", USER) is False
@@ -196,27 +203,46 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(
     assert all(r.outcome is Outcome.SENT for r in results) and fake.refreshes == 1
 
 
-async def test_48_hour_window_and_limits(serve: Callable[..., Any], fake: FakeZaloAPI) -> None:
+async def test_replies_are_plain_text_to_the_user_id_within_limits(
+    serve: Callable[..., Any], fake: FakeZaloAPI
+) -> None:
     _, channel = await serve()
-    now = [1_800_000_000.0]
-    channel.clock = lambda: now[0]
-    await channel.context.update("zalo", USER, reply=(f"{USER}-old", now[0]))
     long = "\n\n".join("đoạn " + "chữ " * 100 for _ in range(10))
     buttons = tuple(Button(f"Nút {i}", f"p:{i}") for i in range(3))
     assert (await channel.send(USER, Reply(long, buttons))).outcome is Outcome.SENT
     sent = fake.to(USER)
     assert len(sent) >= 3 and all(len(m["text"]) <= 2000 for m in sent)
-    assert sent[-1]["buttons"] and not sent[0]["buttons"]
-    assert sent[0]["recipient"] == {"message_id": f"{USER}-old"}
-    now[0] += FREE_REPLY_WINDOW + 1
-    await channel.send(USER, Reply("thông báo"))
-    assert fake.to(USER)[-1]["recipient"] == {"user_id": USER}
+    assert all(m["recipient"] == {"user_id": USER} for m in sent)  # v3: never a message_id
+    assert "3. Nút 2" in sent[-1]["text"] and "Nút" not in sent[0]["text"]
     many = tuple(Button(f"Chọn {i}", f"p:{i}") for i in range(7))
     await channel.send(USER, Reply("Chọn một:", many))
-    assert not fake.to(USER)[-1]["buttons"] and "7. Chọn 6" in fake.to(USER)[-1]["text"]
+    assert "7. Chọn 6" in fake.to(USER)[-1]["text"]
+    turn = {"turn": "one-update"}  # replies to one update share a numbering, retries keep it
+    await channel.send(USER, Reply("A", (Button("x", "p:x"),)), turn)
+    await channel.send(USER, Reply("B", (Button("y", "p:y"),)), turn)
+    await channel.send(USER, Reply("B", (Button("y", "p:y"),)), turn)
+    assert [m["text"].splitlines()[-1] for m in fake.to(USER)[-3:]] == ["1. x", "2. y", "2. y"]
+    fake.unfollowed.add(USER)
+    assert (await channel.send(USER, Reply("x"))).outcome is Outcome.BLOCKED  # -213
 
 
-async def test_another_worker_knows_the_listed_options_and_the_reply_target(
+async def test_the_fake_refuses_what_v3_does_not_take(fake: FakeZaloAPI) -> None:
+    """A v2-style reply (to a message_id, with a button template) is refused like Zalo does."""
+    headers = {"access_token": fake.access_token}
+    bodies = [
+        {"recipient": {"message_id": "m1"}, "message": {"text": "x"}},
+        {"recipient": {"user_id": USER}, "message": {"text": "x", "attachment": {}}},
+        {"recipient": {"user_id": USER}, "message": {"text": "x" * 2001}},
+    ]
+    async with aiohttp.ClientSession() as http:
+        for body in bodies:
+            async with http.post(f"{fake.url}/v3.0/oa/message/cs", json=body,
+                                 headers=headers) as resp:  # fmt: skip
+                assert (await resp.json())["error"] == -201, body
+    assert fake.sent == []
+
+
+async def test_another_worker_knows_the_listed_options(
     serve: Callable[..., Any], fake: FakeZaloAPI
 ) -> None:
     first_url, first = await serve()
@@ -228,15 +254,12 @@ async def test_another_worker_knows_the_listed_options_and_the_reply_target(
     typed = IncomingMessage(UserKey("zalo", USER), text="4")
     picked = await second.prepare(Claimed(0, USER, typed, {}, None, 0, 0))
     assert picked is not None and picked.kind == "payload" and picked.payload  # knows the list
-    sent = await second.send(USER, Reply("một tin"))  # and replies free, to the last message
-    assert sent.outcome is Outcome.SENT
-    assert fake.to(USER)[-1]["recipient"] == {"message_id": f"{USER}-a"}
     await post(second_url, *fake.signed(fake.text_event(USER, "4", f"{USER}-b")))
-    await until(lambda: len(fake.to(USER)) >= 3)
+    await until(lambda: len(fake.to(USER)) >= 2)
     await second.pipeline.join()
     reply = fake.to(USER)[-1]
     assert "Câu 2/4" in reply["text"]  # "4" picked the option the first worker listed
-    assert reply["recipient"] == {"message_id": f"{USER}-b"}
+    assert reply["recipient"] == {"user_id": USER}
 
 
 async def test_malformed_signed_events_get_400(

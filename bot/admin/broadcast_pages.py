@@ -115,8 +115,14 @@ async def detail(request: web.Request) -> web.Response:
         labels=_labels(request),
         states=STATE_NAMES,
         live=status.state in LIVE,
-        error=request.query.get("error") and "Giờ hẹn không hợp lệ (phải ở tương lai).",
+        error=SEND_ERRORS.get(request.query.get("error", "")),
     )
+
+
+SEND_ERRORS = {
+    "1": "Giờ hẹn không hợp lệ (phải ở tương lai).",
+    "empty": "Chưa gửi: bộ lọc hiện không khớp người nhận nào. Đổi bộ lọc hoặc huỷ.",
+}
 
 
 def _schedule(raw: str) -> datetime | None:
@@ -137,6 +143,9 @@ async def send(request: web.Request) -> web.Response:
         when = _schedule(str(form.get("schedule", "")))
         if when is not None and when.timestamp() < _service(request).clock():
             raise ValueError("in the past")
+        _, audience = await _service(request).text(broadcast_id)
+        if not (await _service(request).preview(audience)).count:  # a stale page's button
+            raise web.HTTPSeeOther(f"/admin/broadcasts/{broadcast_id}?error=empty")
         await _service(request).queue(broadcast_id, when)
     except (ValueError, BroadcastError):
         raise web.HTTPSeeOther(f"/admin/broadcasts/{broadcast_id}?error=1") from None

@@ -19,6 +19,7 @@ from coopbot.broadcast.service import Broadcasts
 from coopbot.core import Core
 from coopbot.storage.curation import CurationStore
 from coopbot.storage.quarantine import QuarantineStore, SqlQuarantineStore
+from coopbot.text.normalize import fold
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 30.0  # how soon another worker's attached phrasing reaches this one
@@ -43,11 +44,16 @@ class Admin:
     @classmethod
     def build(cls, core: Core, engine: AsyncEngine) -> Admin:
         """Services over one engine."""
+
+        def chatter(text: str) -> bool:
+            """Greetings, thanks or a command, by the small-talk rules answering now."""
+            return text.lstrip().startswith("/") or core.router.smalltalk.intent(text) is not None
+
         return cls(
             core,
             Accounts(engine),
             Dashboard(engine),
-            ReviewQueue(engine),
+            ReviewQueue(engine, chatter),
             CurationStore(engine),
             History(engine),
             Broadcasts(engine),
@@ -56,12 +62,17 @@ class Admin:
         )
 
     async def refresh_phrasings(self) -> None:
-        """Rebuild the core's index with every attached phrasing (one rebuild at a time)."""
+        """Rebuild the core's index with every attached phrasing (one rebuild at a time); one
+        merged into knowledge/ is added only until the running base holds it (a restart)."""
         async with self.lock:
             version = await self.curation.version()
+            base = self.core.live.base_kb
             extra: dict[str, list[str]] = defaultdict(list)
             for p in await self.curation.phrasings():
-                extra[p.entry_id].append(p.text)
+                entry = base.entry(p.entry_id)
+                held = entry is not None and fold(p.text) in {fold(q) for q in entry.questions}
+                if p.merged_at is None or not held:
+                    extra[p.entry_id].append(p.text)
             await self.core.apply_phrasings(extra)
             self.seen = version
 

@@ -97,8 +97,8 @@ async def dashboard(request: web.Request) -> web.Response:
     """Figures for the last 7, 30 or 90 days."""
     admin = request.app[ADMIN_KEY]
     days = {"7": 7, "90": 90}.get(request.query.get("days", ""), 30)
-    figures = await admin.dashboard.figures(days)
     kb = admin.core.kb
+    figures = await admin.dashboard.figures(days, flows=kb.flows)
     return page(
         request,
         "dashboard.html",
@@ -220,5 +220,5 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         return await _stream_csv(
             request, "inquiries.csv", INQUIRY_COLUMNS, history.inquiry_rows(flt)
         )
-    rows = history.assessment_rows(flt)
+    rows = history.assessment_rows(flt, request.app[ADMIN_KEY].core.kb.flows)
     return await _stream_csv(request, "assessments.csv", ASSESSMENT_COLUMNS, rows)

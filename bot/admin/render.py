@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
@@ -13,24 +12,12 @@ from aiohttp import web
 from bot.admin.auth import SESSION
 from coopbot.admin.accounts import Role
 from coopbot.admin.dashboard import Day
+from coopbot.admin.labels import CHANNEL_NAMES, KIND_NAMES, LOCAL, STATUS_NAMES
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+__all__ = ["STATUS_NAMES", "day_chart", "page"]
 ROLE_NAMES = {Role.STAFF: "Nhân viên", Role.OFFICER: "Cán bộ", Role.ADMIN: "Quản trị"}
-CHANNEL_NAMES = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo", "cli": "Dòng lệnh"}
-KIND_NAMES = {
-    "faq": "Đã trả lời",
-    "not_sure": "Chưa chắc, gợi ý",
-    "out_of_scope": "Không trả lời được",
-    "smalltalk": "Chào hỏi",
-    "flow": "Bộ câu hỏi",
-    "command": "Lệnh",
-}
-STATUS_NAMES = {
-    "answered": "Trả lời chắc chắn",
-    "unsure": "Chưa chắc",
-    "unanswered": "Không trả lời được",
-    "disliked": "Bị chê 👎",
-}
+CHART_HEIGHT = 160  # px of the bars; the chart scales only in width, so its labels stay 12 px
+LABEL_PX = 12
 
 
 def vn_time(value: datetime | None) -> str:
@@ -80,28 +67,38 @@ def busy(request: web.Request) -> web.Response:
     return response
 
 
-def day_chart(days: list[Day], peak: int, width: int = 720, height: int = 180) -> str:
-    """Inline SVG bars per day: confident answers dark, the rest light (no script, CSP-safe)."""
-    bar = width / max(len(days), 1)
+def day_chart(days: list[Day], peak: int, height: int = CHART_HEIGHT) -> str:
+    """Inline SVG bars per day: confident answers dark, the rest light (no script, CSP-safe).
+
+    Positions are percentages of the width and the SVG has no viewBox, so the bars stretch to
+    any screen while the day labels keep their 12 px (a scaled viewBox shrank them to about
+    5 px on a 360 px phone). Colours are SVG attributes: the stylesheet's rules are for
+    ``svg.chart``, and inline styles are barred by the CSP."""
+    count = max(len(days), 1)
+    slot = 100 / count
+    every = max(-(-count // 6), 1)  # about six labels, whatever the period
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height + 20}" role="img" '
+        f'<svg class="daychart" width="100%" height="{height + LABEL_PX + 8}" role="img" '
         f'aria-label="Câu hỏi mỗi ngày">'
     ]
     for i, d in enumerate(days):
-        x = i * bar + 1
+        x, w = f"{i * slot + slot * 0.1:.3f}%", f"{slot * 0.8:.3f}%"
         h_all = height * d.total / peak
         h_ok = height * d.confident / peak
         label = f"{d.day:%d/%m}: {d.total} câu hỏi, {d.confident} trả lời chắc chắn"
         parts.append(f'<g class="day" data-total="{d.total}"><title>{label}</title>')
         parts.append(
-            f'<rect class="no" x="{x:.1f}" y="{height - h_all:.1f}" '
-            f'width="{bar - 2:.1f}" height="{h_all:.1f}"/>'
+            f'<rect class="no" fill="#7fb28f" x="{x}" y="{height - h_all:.1f}" '
+            f'width="{w}" height="{h_all:.1f}"/>'
         )
         parts.append(
-            f'<rect class="ok" x="{x:.1f}" y="{height - h_ok:.1f}" '
-            f'width="{bar - 2:.1f}" height="{h_ok:.1f}"/></g>'
+            f'<rect class="ok" fill="#1b6b3a" x="{x}" y="{height - h_ok:.1f}" '
+            f'width="{w}" height="{h_ok:.1f}"/></g>'
         )
-        if i % max(len(days) // 6, 1) == 0:
-            parts.append(f'<text x="{x:.1f}" y="{height + 14}">{d.day:%d/%m}</text>')
+        if i % every == 0:
+            parts.append(
+                f'<text x="{i * slot:.3f}%" y="{height + LABEL_PX + 2}" font-size="{LABEL_PX}" '
+                f'fill="#444">{d.day:%d/%m}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)

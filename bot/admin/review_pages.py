@@ -1,17 +1,20 @@
-"""The review queue and the knowledge page: attach, draft, ignore, export, remove."""
+"""The review queue and the knowledge page: attach, draft, ignore, quick checks, exports."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
 import yaml
 from aiohttp import web
 
-from bot.admin.auth import requires, session_of
+from bot.admin.auth import SECURITY_HEADERS, requires, session_of
 from bot.admin.context import ADMIN_KEY
 from bot.admin.render import page
 from coopbot.admin.accounts import Role
+from coopbot.admin.entries import find_entries
+from coopbot.admin.review import Group
 
 routes = web.RouteTableDef()
 SHOWN_GROUPS = 50
@@ -20,9 +23,11 @@ DONE = {
     "drafted": "Đã lưu bản nháp mục mới.",
     "ignored": "Đã bỏ qua.",
     "deleted": "Đã xoá.",
+    "right": "Đã ghi: trả lời đúng.",
+    "wrong": "Đã ghi: trả lời sai. Câu này cũng nằm trong dữ liệu hiệu chỉnh.",
 }
 ERRORS = {
-    "entry": "Không có mục nào mang mã này. Chọn mã trong danh sách gợi ý.",
+    "entry": "Chưa chọn mục nào. Tìm theo tiêu đề hoặc nội dung rồi chọn một mục trong danh sách.",
     "text": "Cách hỏi quá ngắn.",
     "title": "Tiêu đề quá ngắn.",
 }
@@ -42,21 +47,85 @@ def _text(form: Any, key: str, limit: int) -> str:
 @routes.get("/admin/review")
 @requires(Role.STAFF)
 async def review(request: web.Request) -> web.Response:
-    """Grouped unanswered, unsure and disliked questions with their actions."""
+    """Grouped unanswered, unsure and disliked questions with their actions; ``pick`` and
+    ``q`` search the entries to attach one group to (a plain form: the pages run no script)."""
     admin = request.app[ADMIN_KEY]
     kb = admin.core.kb
+    unanswered = await admin.review.unanswered()
+    disliked = await admin.review.disliked()
+    pick = request.query.get("pick", "")
+    query = " ".join(request.query.get("q", "").split())[:200]
+
+    def candidates(g: Group, wrong: str | None) -> list[Any]:
+        """Entries to attach ``g`` to: the search for the picked group, else its own text;
+        never the entry users just voted wrong."""
+        if g.pressed:
+            return []
+        text = query if pick == str(g.anchor) and query else g.text
+        return find_entries(kb, admin.core.router.retriever, text, exclude=(wrong,))
+
+    found = {g.anchor: candidates(g, None) for g in unanswered[:SHOWN_GROUPS]}
+    found |= {g.anchor: candidates(g, g.suggested) for g in disliked[:SHOWN_GROUPS]}
     return page(
         request,
         "review.html",
         tab="review",
         flash=DONE.get(request.query.get("done", "")),
         error=ERRORS.get(request.query.get("error", "")),
-        unanswered=await admin.review.unanswered(),
-        disliked=await admin.review.disliked(),
-        entries=sorted(kb.entries, key=lambda e: e.id),
-        titles={e.id: e.title for e in kb.entries},
+        unanswered=unanswered,
+        disliked=disliked,
+        chatter=await admin.review.chatter_groups(),
+        found=found,
         limit=SHOWN_GROUPS,
+        pick=pick,
+        query=query,
+        titles={e.id: e.title for e in kb.entries},
     )
+
+
+@routes.get("/admin/review/checks")
+@requires(Role.STAFF)
+async def checks(request: web.Request) -> web.Response:
+    """Confident answers whose runner-up scored close: right or wrong, one click each."""
+    admin = request.app[ADMIN_KEY]
+    kb = admin.core.kb
+    return page(
+        request,
+        "checks.html",
+        tab="review",
+        flash=DONE.get(request.query.get("done", "")),
+        checks=await admin.review.checks(),
+        entries={e.id: e for e in kb.entries},
+    )
+
+
+@routes.post("/admin/review/check")
+@requires(Role.STAFF)
+async def check(request: web.Request) -> web.Response:
+    """Store a verdict on a checked answer (the calibration data reads it)."""
+    form = await request.post()
+    right = str(form.get("verdict", "")) == "right"
+    staff = session_of(request).staff.name
+    await request.app[ADMIN_KEY].curation.set_verdict(_ids(form), right, staff)
+    raise web.HTTPSeeOther("/admin/review/checks?done=" + ("right" if right else "wrong"))
+
+
+@routes.get("/admin/review/verdicts.jsonl")
+@requires(Role.STAFF)
+async def verdicts_jsonl(request: web.Request) -> web.StreamResponse:
+    """Every verdict as ``{"q", "entry_id", "right", "runner_up"}`` lines (calibration input)."""
+    response = web.StreamResponse(
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Type": "application/x-ndjson; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="verdicts.jsonl"',
+        }
+    )
+    await response.prepare(request)
+    async for row in request.app[ADMIN_KEY].review.verdicts():
+        await response.write((json.dumps(row, ensure_ascii=False) + "\n").encode())
+    await response.write_eof()
+    return response
 
 
 def _back(done: str | None = None, error: str | None = None) -> web.HTTPSeeOther:
@@ -119,7 +188,7 @@ async def knowledge(request: web.Request) -> web.Response:
         tab="knowledge",
         flash=DONE.get(request.query.get("done", "")),
         entry_count=len(admin.core.kb.entries),
-        phrasings=await admin.curation.phrasings(),
+        phrasings=await admin.curation.phrasings(pending=True),
         drafts=await admin.curation.drafts(),
     )
 
@@ -142,7 +211,7 @@ async def phrasings_yaml(request: web.Request) -> web.Response:
     admin = request.app[ADMIN_KEY]
     base = admin.core.live.base_kb
     grouped: dict[str, list[str]] = defaultdict(list)
-    for p in await admin.curation.phrasings():
+    for p in await admin.curation.phrasings(pending=True):
         grouped[p.entry_id].append(p.text)
     rows = []
     for entry_id, texts in grouped.items():

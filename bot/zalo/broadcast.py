@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2000
+# Codes from Zalo's error table (docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi, as quoted in
+# a public research note; see bot/zalo/client.py): -213 "User has not followed OA", -211 "Out
+# of quota", -32 "…reached limit call api". -230/-232 (no interaction in 7 days) stay FAILED.
 NOT_FOLLOWING = {-213}  # the user does not follow the OA (unfollowed or never followed)
 QUOTA = {-211}  # out of proactive-message quota: wait and retry
 RATE = {-32}  # request rate exceeded

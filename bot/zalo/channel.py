@@ -4,6 +4,27 @@ The webhook verifies the signature, validates and translates the event, commits 
 inbox and only then answers 200 (503 while the database is down: Zalo retries). The pipeline
 works the user's events off in order; ``prepare`` resolves a typed number against the options
 listed last (per-chat state, so it runs in order, at processing time).
+
+Wire format, checked against (see also ``bot/zalo/client.py``):
+- zaloplatform/zalo-php-sdk ``src/Builder/MessageBuilder.php`` (official SDK, v3 support,
+  last commit 2023-12): a ``text`` message builds ``{"recipient", "message": {"text"}}`` only;
+  ``withButton`` (buttons on text) is marked "does not support for Official Account API V3";
+  v3 buttons exist only in the transaction and promotion templates (``addButton``).
+- zaloplatform/ZaloDotNetSDK ``src/sdk/oa/ZaloClient.cs`` (official, "Big update for official
+  account api v3", 2023-06) and zaloplatform/zalo-java-sdk ``src/test/java/v3/*CSMessage.java``:
+  every v3 consultation message goes to ``recipient.user_id``; ``recipient.message_id`` and the
+  button template appear only in the v2 methods (``/v2.0/oa/message``, shut down: error -240).
+- docs.zaloplatforms.com/docs/OA/tin-nhan/tin-tu-van/gui-tin-tu-van-dang-van-ban and
+  .../tin-nhan/tong-quan (Zalo's document hub, quoted in a public research note): request
+  ``{"recipient": {"user_id"}, "message": {"text"}}``, text up to 2,000 characters; a
+  consultation message is free within 48 hours of the user's last interaction, whoever it
+  is addressed to (so no ``message_id`` is needed to reply for free).
+So replies go to ``user_id`` as plain text, and buttons become a numbered list the user answers
+by typing the number (``prepare``). Webhook: header ``X-ZEvent-Signature`` =
+``sha256(app_id + raw body + timestamp + OA secret key)`` in hex, the timestamp taken from the
+body (hainh.me "Zalo API – PHP webhook" and hoangnd25/monorepo wip/zalo-platform-integration.md
+agree; the official page itself was not reachable); ``follow``/``unfollow`` name the user in
+``follower.id`` (several integrations; some also send ``sender``), messages in ``sender.id``.
 """
 
 from __future__ import annotations
@@ -34,11 +55,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 WEBHOOK_PATH = "/webhooks/zalo"
 MAX_TEXT = 2000
-MAX_BUTTONS = 5
 MAX_ID = 64  # characters of a user or message id (Zalo's are 19-digit numbers)
-FREE_REPLY_WINDOW = 48 * 3600.0
 MAX_SKEW = 600.0  # seconds between the event's timestamp and now
-PAYLOAD = "#cb:"  # oa.query.hide buttons send their payload back as the user's text
+TURN = "#turn:"  # first stored option: the update whose replies share one numbering
 NON_TEXT = {
     "user_send_image",
     "user_send_sticker",
@@ -79,6 +98,8 @@ def envelope(event: dict[str, Any]) -> Envelope | None:
     if not isinstance(name, str):
         raise BadEvent("event_name must be a string")
     sender_obj = event.get("sender")
+    if name in ("follow", "unfollow") and not isinstance(sender_obj, dict):
+        sender_obj = event.get("follower")  # (un)follow events name the user as the follower
     if not isinstance(sender_obj, dict):
         raise BadEvent("sender must be an object")
     sender = _ident(sender_obj.get("id"), "sender.id")
@@ -89,21 +110,17 @@ def envelope(event: dict[str, Any]) -> Envelope | None:
     stamp = str(event.get("timestamp", ""))
     dedupe = msg_id or f"{name}:{sender}:{stamp}"  # follow… have no msg_id
     user = UserKey(CHANNEL, sender)
-    context: dict[str, Any] = {"msg_id": msg_id, "at": _seconds(stamp)} if msg_id else {}
+    context = {"turn": dedupe}  # the replies to one update are numbered as one list
     seq = int(_seconds(stamp) * 1000)
     if name == "follow":
-        return Envelope(dedupe, sender, IncomingMessage(user, text="/start"), seq=seq)
+        return Envelope(dedupe, sender, IncomingMessage(user, text="/start"), context, seq)
     if name == "unfollow":
         return Envelope(dedupe, sender, IncomingMessage(user, kind="unfollow"), seq=seq)
     if name == "user_send_text":
         text = message.get("text", "")
         if not isinstance(text, str):
             raise BadEvent("message.text must be a string")
-        if text.startswith(PAYLOAD):
-            incoming = IncomingMessage(user, payload=text[len(PAYLOAD) :], kind="payload")
-        else:
-            incoming = IncomingMessage(user, text=text)
-        return Envelope(dedupe, sender, incoming, context, seq)
+        return Envelope(dedupe, sender, IncomingMessage(user, text=text), context, seq)
     if name in NON_TEXT:
         return Envelope(dedupe, sender, IncomingMessage(user, kind="other"), context, seq)
     if not name.startswith("oa_send"):
@@ -200,44 +217,30 @@ class ZaloChannel:
         return web.Response(text="ok")
 
     async def prepare(self, item: Claimed) -> IncomingMessage | None:
-        """Remember the message to reply to (for later sends); a typed number picks the option
-        listed last, when the last reply listed more buttons than Zalo shows."""
-        msg_id, at = item.context.get("msg_id"), item.context.get("at")
-        if msg_id:
-            await self.context.update(CHANNEL, item.chat, reply=(str(msg_id), float(at or 0)))
+        """A typed number picks the option listed last (options are sent as a numbered list)."""
         text = (item.message.text or "").strip()
         if not (text.isdigit() and len(text) <= 3):
             return item.message
-        listed = (await self.context.get(CHANNEL, item.chat)).options
+        listed = _payloads((await self.context.get(CHANNEL, item.chat)).options)
         if 1 <= int(text) <= len(listed):
             payload = listed[int(text) - 1]
             return IncomingMessage(item.message.user, payload=payload, kind="payload")
         return item.message
 
-    async def recipient(self, user_id: str, context: Mapping[str, Any]) -> dict[str, str]:
-        """Reply to the user's message inside 48 hours (free), else by user id."""
-        msg_id, at = context.get("msg_id"), float(context.get("at") or 0)
-        if not msg_id:
-            stored = await self.context.get(CHANNEL, user_id)
-            msg_id, at = stored.reply_msg_id, stored.reply_at
-        if msg_id and self.clock() - at < FREE_REPLY_WINDOW:
-            return {"message_id": str(msg_id)}
+    @staticmethod
+    def recipient(user_id: str) -> dict[str, str]:
+        """Every v3 consultation message goes to the user id (see the module notes)."""
         return {"user_id": user_id}
 
     async def send(
         self, chat: str, reply: Reply, context: Mapping[str, Any] | None = None
     ) -> SendResult:
-        """Text chunks; up to five buttons, or a numbered list for more."""
+        """Text chunks of at most 2,000 characters; buttons as a numbered list."""
         assert self.client is not None, "start() first"
-        text, attachment = await self._layout(chat, reply)
-        target = await self.recipient(chat, context or {})
-        chunks = split_text(text, MAX_TEXT)
-        for i, chunk in enumerate(chunks):
-            message: dict[str, Any] = {"text": chunk}
-            if attachment and i == len(chunks) - 1:
-                message["attachment"] = attachment
+        text = await self._layout(chat, reply, str((context or {}).get("turn", "")))
+        for chunk in split_text(text, MAX_TEXT):
             try:
-                await self.client.send(target, message)
+                await self.client.send(self.recipient(chat), {"text": chunk})
             except ZaloError as exc:
                 log.warning("zalo send failed: %s", exc)
                 outcome = Outcome.BLOCKED if exc.code in NOT_FOLLOWING else Outcome.FAILED
@@ -247,21 +250,35 @@ class ZaloChannel:
                 return SendResult(Outcome.RETRY, detail="network")
         return SendResult(Outcome.SENT)
 
-    async def _layout(self, chat: str, reply: Reply) -> tuple[str, dict[str, Any] | None]:
-        """The text and the button template (a numbered list past five buttons)."""
-        buttons = list(reply.buttons)
-        if len(buttons) > MAX_BUTTONS:
-            listing = "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, 1))
-            await self.context.update(CHANNEL, chat, options=tuple(b.payload for b in buttons))
-            return f"{reply.text}\n\n{listing}", None
-        if not buttons:
-            return reply.text, None
-        await self.context.update(CHANNEL, chat, options=())
-        template = [
-            {"title": b.label[:100], "type": "oa.query.hide", "payload": PAYLOAD + b.payload}
-            for b in buttons
-        ]
-        return reply.text, {"type": "template", "payload": {"buttons": template}}
+    async def _layout(self, chat: str, reply: Reply, turn: str = "") -> str:
+        """The text, with the buttons as a numbered list whose payloads ``prepare`` reads back
+        (v3 consultation messages carry no buttons). The replies to one update (``turn``)
+        continue one numbering, so a menu and an offer sent together never both have a "1"."""
+        if not reply.buttons:
+            return reply.text
+        listed: tuple[str, ...] = ()
+        if turn:
+            stored = (await self.context.get(CHANNEL, chat)).options
+            listed = _payloads(stored) if stored[:1] == (TURN + turn,) else ()
+        new = tuple(b.payload for b in reply.buttons)
+        if listed[-len(new) :] == new:  # this reply is being sent again (a retry): same numbers
+            listed = listed[: -len(new)]
+        head = (TURN + turn,) if turn else ()
+        await self.context.update(CHANNEL, chat, options=(*head, *listed, *new))
+        first = len(listed) + 1
+        listing = [f"{i}. {b.label}" for i, b in enumerate(reply.buttons, first)]
+        hint = [self._hint()] if self.pipeline else []
+        return "\n".join([reply.text, "", *hint, *listing])
+
+    def _hint(self) -> str:
+        """The line before a numbered list ("Gõ số để chọn:"), from the knowledge base."""
+        assert self.pipeline is not None
+        return self.pipeline.core.kb.messages("zalo_pick_hint")
+
+
+def _payloads(stored: tuple[str, ...]) -> tuple[str, ...]:
+    """The listed payloads, without the turn marker."""
+    return stored[1:] if stored[:1] and stored[0].startswith(TURN) else stored
 
 
 def _fresh(timestamp: str, now: float) -> bool:

@@ -15,7 +15,11 @@ from coopbot.errors import CoopbotError
 from coopbot.storage.tokens import TokenPair, TokenStore
 
 log = logging.getLogger(__name__)
-TOKEN_ERRORS = {-216, -124}  # access token invalid / expired
+# -216 "Access token is invalid", -220 "access_token is expired or removed": Zalo's error table
+# (docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi, quoted in a public research note; the same
+# codes in hoangnd25/monorepo wip/zalo-platform-integration.md). -124 was from notes: it is
+# not in that table.
+TOKEN_ERRORS = {-216, -220}
 REFRESH_AHEAD = 300.0  # refresh this many seconds before the access token ends
 LEASE = 30.0
 
@@ -76,7 +80,13 @@ class ZaloTokens:
         raise ZaloError(-1, "token refresh did not finish")
 
     async def _rotate(self, pair: TokenPair, version: int) -> str:
-        """Spend the refresh token; store the new pair before anyone uses it."""
+        """Spend the refresh token; store the new pair before anyone uses it.
+
+        Request as zaloplatform/zalo-java-sdk src/test/java/GetAccessTokenByRefreshToken.java:
+        form ``refresh_token``, ``app_id``, ``grant_type=refresh_token`` posted to
+        ``/v4/oa/access_token`` with the app secret in a ``secret_key`` header. The answer
+        ``{"access_token", "refresh_token", "expires_in": "90000"}`` (a string: 25 hours) is
+        as Zalo's OAuth page shows it (quoted in the research note above)."""
         cfg = self.config
         form = {
             "refresh_token": pair.refresh_token,
@@ -109,7 +119,15 @@ class ZaloClient:
         self.http, self.config, self.tokens = http, config, tokens
 
     async def send(self, recipient: dict[str, str], message: dict[str, Any]) -> dict[str, Any]:
-        """POST one message; an expired token is refreshed and the send retried once."""
+        """POST one message; an expired token is refreshed and the send retried once.
+
+        ``POST /v3.0/oa/message/cs`` with the token in an ``access_token`` header and a JSON
+        body ``{"recipient": {"user_id"}, "message": {"text"}}``, as zaloplatform/zalo-java-sdk
+        src/test/java/v3/SendTextCSMessage.java and zaloplatform/ZaloDotNetSDK
+        src/sdk/oa/ZaloClient.cs ``sendTextMessageToUserIdV3``; the answer is
+        ``{"error": 0, "message": "Success", "data": {"message_id", "user_id", …}}`` and an
+        error ``{"error": <negative code>, "message"}`` (zaloplatform/zalo-php-sdk
+        src/Exceptions/ZaloResponseException.php reads those two keys)."""
         token = await self.tokens.access_token()
         for attempt in (1, 2):
             async with self.http.post(

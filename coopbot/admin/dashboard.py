@@ -7,17 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, case, func
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from coopbot.admin.labels import LOCAL, QUESTION_KINDS, outcome_label
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Assessment, Inquiry, Subscriber
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-QUESTION_KINDS = ("faq", "not_sure", "out_of_scope")  # what counts as a question asked
+# One definition of a question everywhere on the dashboard: a message typed to the FAQ search
+# (kinds faq, not_sure, out_of_scope): no /start, questionnaire answer, button press or small talk.
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +43,24 @@ class Figures:
     votes_down: int
     disliked_entries: list[tuple[str, int, int]]  # entry, 👍, 👎
     assessments: dict[str, Counter[str]] = field(default_factory=dict)
+    answered_down: int = 0  # answered questions voted 👎
+    checked_right: int = 0  # confident answers staff checked and found right
+    checked_wrong: int = 0
 
     @property
-    def confident_share(self) -> float:
-        """Share of questions answered confidently (0 when none)."""
-        return self.confident / self.questions if self.questions else 0.0
+    def down_share(self) -> float:
+        """Share of answered questions voted 👎 (0 when none)."""
+        return self.answered_down / self.confident if self.confident else 0.0
+
+    @property
+    def checked(self) -> int:
+        """Confident answers staff have checked."""
+        return self.checked_right + self.checked_wrong
 
     @property
     def peak(self) -> int:
         """The busiest day's count (at least 1, for chart scaling)."""
         return max([d.total for d in self.days] + [1])
-
-
-def outcome_label(outcome: Mapping[str, Any]) -> str:
-    """A short Vietnamese label for a questionnaire outcome."""
-    if "eligible" in outcome:
-        return "Đủ điều kiện" if outcome["eligible"] else "Chưa đủ điều kiện"
-    grade = outcome.get("grade")
-    return str(grade) if grade else "Chưa xếp loại"
 
 
 class Dashboard:
@@ -76,8 +76,10 @@ class Dashboard:
             return func.date(col(Inquiry.created_at), "+7 hours")
         return func.date(func.timezone("Asia/Ho_Chi_Minh", col(Inquiry.created_at)))
 
-    async def figures(self, days: int = 30, now: datetime | None = None) -> Figures:
-        """All figures for the last ``days`` days (Vietnam time)."""
+    async def figures(
+        self, days: int = 30, now: datetime | None = None, flows: Mapping[str, Any] | None = None
+    ) -> Figures:
+        """All figures for the last ``days`` days (Vietnam time); ``flows`` name the grades."""
         now = now or datetime.now(UTC)
         first = now.astimezone(LOCAL).date() - timedelta(days=days - 1)
         since = datetime.combine(first, datetime.min.time(), LOCAL).astimezone(UTC)
@@ -91,13 +93,16 @@ class Dashboard:
             ).all()
             channels = (
                 await s.exec(
-                    select(Inquiry.channel, func.count()).where(recent).group_by(Inquiry.channel)
+                    select(Inquiry.channel, func.count())
+                    .where(recent, asked)
+                    .group_by(Inquiry.channel)
                 )
             ).all()
             top = (
                 await s.exec(
                     select(Inquiry.entry_id, func.count())
-                    .where(recent, col(Inquiry.confident), col(Inquiry.entry_id).is_not(None))
+                    .where(recent, asked, col(Inquiry.confident))
+                    .where(col(Inquiry.entry_id).is_not(None))
                     .group_by(Inquiry.entry_id)
                     .order_by(func.count().desc())
                     .limit(10)
@@ -108,6 +113,20 @@ class Dashboard:
                     select(Inquiry.entry_id, Inquiry.feedback, func.count())
                     .where(recent, col(Inquiry.feedback).is_not(None))
                     .group_by(col(Inquiry.entry_id), col(Inquiry.feedback))
+                )
+            ).all()
+            answered_down = (
+                await s.exec(
+                    select(func.count()).where(
+                        recent, asked, col(Inquiry.confident), col(Inquiry.feedback) == -1
+                    )
+                )
+            ).one()
+            verdicts = (
+                await s.exec(
+                    select(Inquiry.verdict, func.count())
+                    .where(recent, col(Inquiry.verdict).is_not(None))
+                    .group_by(col(Inquiry.verdict))
                 )
             ).all()
             runs = (
@@ -124,7 +143,8 @@ class Dashboard:
             per_entry[entry_id or "?"][0 if (vote or 0) > 0 else 1] += int(n)
         assessments: dict[str, Counter[str]] = defaultdict(Counter)
         for flow_id, outcome in runs:
-            assessments[flow_id][outcome_label(outcome)] += 1
+            assessments[flow_id][outcome_label(outcome, (flows or {}).get(flow_id))] += 1
+        checks = {bool(v): int(n) for v, n in verdicts}
         return Figures(
             days=[Day(d, *counts.get(d, (0, 0))) for d in series],
             by_channel={ch: int(n) for ch, n in sorted(channels, key=lambda r: -r[1])},
@@ -139,6 +159,9 @@ class Dashboard:
                 key=lambda r: (-r[2], r[0]),
             )[:10],
             assessments=dict(assessments),
+            answered_down=int(answered_down),
+            checked_right=checks.get(True, 0),
+            checked_wrong=checks.get(False, 0),
         )
 
     async def _by_province(self, since: datetime) -> dict[str, int]:
@@ -153,7 +176,7 @@ class Dashboard:
             select(places.c.province, func.count())
             .select_from(Inquiry)
             .join(places, places.c.user_key == col(Inquiry.user_key))
-            .where(col(Inquiry.created_at) >= since)
+            .where(col(Inquiry.created_at) >= since, col(Inquiry.kind).in_(QUESTION_KINDS))
             .group_by(places.c.province)
             .order_by(func.count().desc())
         )

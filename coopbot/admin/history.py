@@ -3,32 +3,42 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from coopbot.admin.dashboard import outcome_label
+from coopbot.admin.labels import (
+    CHANNEL_NAMES,
+    FEEDBACK_NAMES,
+    KIND_NAMES,
+    LOCAL,
+    REVIEW_NAMES,
+    label,
+    outcome_label,
+    vn_iso,
+)
 from coopbot.storage.db import session_factory
 from coopbot.storage.tables import Assessment, Inquiry
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 STATUSES = {
-    "answered": col(Inquiry.confident).is_(True),
+    "answered": (col(Inquiry.kind) == "faq") & col(Inquiry.confident).is_(True),  # typed
     "unsure": col(Inquiry.kind) == "not_sure",
     "unanswered": col(Inquiry.kind) == "out_of_scope",
     "disliked": col(Inquiry.feedback) == -1,
 }
 INQUIRY_COLUMNS = (
-    "created_at", "channel", "user", "kind", "text", "entry_id", "score", "confident",
-    "feedback", "review",
+    "Thời điểm (giờ Việt Nam)", "Kênh", "Người dùng (bí danh)", "Loại", "Tin nhắn",
+    "Mã mục trả lời", "Độ tin cậy", "Trả lời chắc chắn", "Đánh giá của người dùng", "Xem lại",
 )  # fmt: skip
-ASSESSMENT_COLUMNS = ("created_at", "channel", "user", "flow", "outcome", "total", "answers")
+ASSESSMENT_COLUMNS = (
+    "Thời điểm (giờ Việt Nam)", "Kênh", "Người dùng (bí danh)", "Bộ câu hỏi", "Kết quả",
+    "Tổng điểm", "Câu trả lời",
+)  # fmt: skip
 BATCH = 500
 
 
@@ -102,22 +112,27 @@ class History:
             query = query.where(STATUSES[flt.status])
         async for r in self._stream(query.order_by(col(Inquiry.id))):
             yield [
-                r.created_at.isoformat(timespec="seconds"), r.channel, user_label(r.user_key),
-                r.kind, r.text or "", r.entry_id or "", "" if r.score is None else r.score,
-                int(r.confident), "" if r.feedback is None else r.feedback, r.review or "",
+                vn_iso(r.created_at), label(CHANNEL_NAMES, r.channel), user_label(r.user_key),
+                label(KIND_NAMES, r.kind), r.text or "", r.entry_id or "",
+                "" if r.score is None else r.score, "có" if r.confident else "không",
+                label(FEEDBACK_NAMES, r.feedback), label(REVIEW_NAMES, r.review),
             ]  # fmt: skip
 
-    async def assessment_rows(self, flt: ExportFilter) -> AsyncIterator[list[Any]]:
-        """Assessment export rows in id order."""
+    async def assessment_rows(
+        self, flt: ExportFilter, flows: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """Assessment export rows in id order; ``flows`` give titles and grade names."""
+        flows = flows or {}
         query = select(Assessment).where(
             *self._where(flt, col(Assessment.created_at), Assessment.channel)
         )
         async for r in self._stream(query.order_by(col(Assessment.id))):
             total = r.outcome.get("total")
+            flow = flows.get(r.flow_id)
             yield [
-                r.created_at.isoformat(timespec="seconds"), r.channel, user_label(r.user_key),
-                r.flow_id, outcome_label(r.outcome), "" if total is None else total,
-                _compact(r.answers),
+                vn_iso(r.created_at), label(CHANNEL_NAMES, r.channel), user_label(r.user_key),
+                flow.title if flow is not None else r.flow_id, outcome_label(r.outcome, flow),
+                "" if total is None else total, _compact(r.answers),
             ]  # fmt: skip
 
     def _where(self, flt: ExportFilter, created: Any, channel: Any) -> list[ColumnElement[bool]]:

@@ -47,6 +47,9 @@ class Composer:
         draft, action, value = press.draft, press.action, (press.value or None)
         try:
             _, audience = await self.service.text(draft)
+            if action in ("send", "later") and not (await self.service.preview(audience)).count:
+                # an old preview's button, or subscribers who left since: nobody to send to
+                return [Reply(self.say("compose_refused_empty")), await self._preview(draft)]
             if action == "send":
                 count = await self.service.queue(draft)
                 return [Reply(self.say("compose_queued", id=draft, count=count))]
@@ -112,7 +115,7 @@ class Composer:
         )
         if preview.zalo_count:
             body += "\n" + self.say("compose_zalo_note")
-        buttons = (
+        filters = (
             Button(
                 self.say("compose_channel", value=values["channel"]), Compose(draft, "ch").pack()
             ),
@@ -120,11 +123,15 @@ class Composer:
                 self.say("compose_province", value=values["province"]), Compose(draft, "p").pack()
             ),
             Button(self.say("compose_topic", value=values["topic"]), Compose(draft, "t").pack()),
+        )
+        cancel = Button(self.say("compose_cancel"), Compose(draft, "cancel").pack())
+        if not preview.count:  # nobody to send to: only change the filters, or cancel
+            return Reply(body + "\n" + self.say("compose_no_recipients"), (*filters, cancel))
+        confirm = (
             Button(self.say("compose_send"), Compose(draft, "send").pack()),
             Button(self.say("compose_tomorrow"), Compose(draft, "later").pack()),
-            Button(self.say("compose_cancel"), Compose(draft, "cancel").pack()),
         )
-        return Reply(body, buttons)
+        return Reply(body, (*filters, *confirm, cancel))
 
     async def _status(self, broadcast_id: int) -> Reply:
         """Progress of one broadcast."""

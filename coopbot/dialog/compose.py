@@ -38,7 +38,11 @@ class Composer:
         if answered:
             replies = self._answers(selection, answered, ref)
             ids = tuple(e.id for e in answered)
-            return Outcome(replies, "faq", normalized, ids[0], score, True, entries=ids)
+            runner_up, margin = _runner_up(selection.confident[0])
+            return Outcome(
+                replies, "faq", normalized, ids[0], score, True,
+                entries=ids, runner_up=runner_up, margin=margin,
+            )  # fmt: skip
         ask = next((p for p in selection.parts if p.variants), None)
         if ask is not None:
             reply = self._ask_type(ask, selection.understanding)
@@ -179,3 +183,11 @@ def _short(text: str, limit: int = 60) -> str:
     """A part's text cut for a reminder line."""
     text = text.strip(" ,.?")
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _runner_up(part: PartChoice) -> tuple[str | None, float | None]:
+    """The second-ranked entry of a part and its score gap to the first (for staff checks)."""
+    if len(part.ranked) < 2:
+        return None, None
+    first, second = part.ranked[0], part.ranked[1]
+    return second.entry.id, round(first.score - second.score, 4)

@@ -26,6 +26,7 @@ class Phrasing:
     text: str
     created_by: str
     created_at: datetime
+    merged_at: datetime | None = None  # written into knowledge/faq by ``kb merge-phrasings``
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +113,44 @@ class CurationStore:
         assert row.id is not None
         return row.id
 
-    async def phrasings(self) -> list[Phrasing]:
-        """Every attached phrasing, oldest first."""
+    async def phrasings(self, pending: bool = False) -> list[Phrasing]:
+        """Every attached phrasing (``pending``: only those not merged into knowledge/ yet),
+        oldest first."""
+        query = select(ExtraPhrasing).order_by(col(ExtraPhrasing.id))
+        if pending:
+            query = query.where(col(ExtraPhrasing.merged_at).is_(None))
         async with self.sessions() as s:
-            rows = (await s.exec(select(ExtraPhrasing).order_by(col(ExtraPhrasing.id)))).all()
-        return [Phrasing(r.id or 0, r.entry_id, r.text, r.created_by, r.created_at) for r in rows]
+            rows = (await s.exec(query)).all()
+        return [
+            Phrasing(r.id or 0, r.entry_id, r.text, r.created_by, r.created_at, r.merged_at)
+            for r in rows
+        ]
+
+    async def mark_merged(self, phrasing_ids: Sequence[int], when: datetime) -> int:
+        """Record that these phrasings are in knowledge/faq now; rows changed."""
+        if not phrasing_ids:
+            return 0
+        async with self.sessions() as s:
+            result = await s.exec(
+                update(ExtraPhrasing)
+                .where(col(ExtraPhrasing.id).in_(list(phrasing_ids)))
+                .values(merged_at=when)
+            )
+            await s.commit()
+        return int(result.rowcount)
+
+    async def set_verdict(self, inquiry_ids: Sequence[int], right: bool, staff: str) -> int:
+        """Store a staff check of confident answers (right or wrong); rows changed."""
+        if not inquiry_ids:
+            return 0
+        async with self.sessions() as s:
+            result = await s.exec(
+                update(Inquiry)
+                .where(col(Inquiry.id).in_(list(inquiry_ids)), col(Inquiry.confident))
+                .values(verdict=right, verdict_by=staff[:64])
+            )
+            await s.commit()
+        return int(result.rowcount)
 
     async def delete_phrasing(self, phrasing_id: int) -> None:
         """Remove one phrasing (curated into knowledge/, or attached by mistake)."""

@@ -42,6 +42,8 @@ class InquiryRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     ref: str | None = None
     feedback: int | None = None
+    runner_up: str | None = None  # the second-best entry of the FAQ search
+    margin: float | None = None  # the best entry's ranking score minus the runner-up's
 
 
 class InquiryLog(ABC):
@@ -210,7 +212,9 @@ class SqlInquiryLog(InquiryLog):
                     await conn.execute(insert(Inquiry), [_values(item) for item, _ in batch])
                 break
             except Exception as exc:  # any driver error: an outage, or a record it refuses
-                if await self._reachable() and await self._refused(batch, exc):
+                if _schema_pending(exc):  # not migrated (yet, or halfway): wait, as for an outage
+                    pass
+                elif await self._reachable() and await self._refused(batch, exc):
                     return
                 log.warning("could not store %d inquiries (%s); retrying", len(batch), exc)
                 await asyncio.sleep(delay)
@@ -258,6 +262,15 @@ class SqlInquiryLog(InquiryLog):
                 done.set_result(None)
 
 
+SCHEMA_PENDING = ("no such table", "no such column", "has no column named", "does not exist")
+
+
+def _schema_pending(exc: Exception) -> bool:
+    """The table or a column is missing: a migration has not run (or is running), so the
+    record is fine and waits; it is never quarantined for that (SQLite and PostgreSQL words)."""
+    return any(words in str(exc) for words in SCHEMA_PENDING)
+
+
 def _values(item: InquiryRecord) -> dict[str, object]:
     """Record → column values (texts bounded to the column size)."""
     return {
@@ -272,6 +285,8 @@ def _values(item: InquiryRecord) -> dict[str, object]:
         "confident": item.confident,
         "ref": item.ref,
         "feedback": item.feedback,
+        "runner_up": item.runner_up,
+        "margin": item.margin,
     }
 
 
@@ -287,4 +302,6 @@ def _record(row: Inquiry) -> InquiryRecord:
         created_at=row.created_at,
         ref=row.ref,
         feedback=row.feedback,
+        runner_up=row.runner_up,
+        margin=row.margin,
     )

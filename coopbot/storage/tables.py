@@ -54,6 +54,11 @@ class Inquiry(SQLModel, table=True):
     # names the inquiry on its 👍/👎 buttons (constraint uq_inquiry_ref, migration 0005)
     ref: str | None = Field(default=None, max_length=16, unique=True)
     review: str | None = Field(default=None, max_length=16)  # ignored | attached | drafted
+    # the second-best entry and the score gap to it (close ones are sampled for a staff check)
+    runner_up: str | None = Field(default=None, max_length=64)
+    margin: float | None = None
+    verdict: bool | None = None  # a staff check of a confident answer: right (True) or wrong
+    verdict_by: str | None = Field(default=None, max_length=64)
 
 
 class DialogState(SQLModel, table=True):
@@ -215,6 +220,8 @@ class ExtraPhrasing(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # when ``coopbot kb merge-phrasings`` wrote it into knowledge/faq (then no longer pending)
+    merged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class DraftEntry(SQLModel, table=True):

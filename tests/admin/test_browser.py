@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ async def test_staff_fix_an_unanswered_question_and_export(browser: Browser, web
 
     staff = await (await browser.new_context(accept_downloads=True)).new_page()
     await _sign_in(staff, web.base, "chi")
-    chart = staff.locator("svg.chart")
+    chart = staff.locator("svg.daychart")
     await chart.wait_for()
     assert await chart.locator("g.day").count() == 30
     assert await staff.locator("#questions").inner_text() == "2"
@@ -93,7 +94,12 @@ async def test_staff_fix_an_unanswered_question_and_export(browser: Browser, web
     group = staff.locator(".group").first
     assert "2 lượt · 1 người" in await group.inner_text()
     await group.locator("summary", has_text="Gắn làm cách hỏi").click()
-    await group.locator("input[name=entry_id]").fill("tl-so-thanh-vien-toi-thieu-htx")
+    await group.locator("input[name=q]").fill("số thành viên tối thiểu")  # search, no slug
+    async with staff.expect_navigation():
+        await group.locator("form.search button").click()
+    group = staff.locator(".group").first
+    assert "Kết quả cho «số thành viên tối thiểu»" in await group.inner_text()
+    await group.locator("input[value='tl-so-thanh-vien-toi-thieu-htx']").check()
     await group.locator("form.attach button").click()
     await staff.locator(".flash").wait_for()
     assert "Bot trả lời được câu này ngay" in await staff.locator(".flash").inner_text()
@@ -107,7 +113,7 @@ async def test_staff_fix_an_unanswered_question_and_export(browser: Browser, web
     download = await info.value
     body = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8-sig")
     lines = body.splitlines()
-    assert lines[0].startswith("created_at,channel,user,kind,text")
+    assert lines[0].startswith("Thời điểm (giờ Việt Nam),Kênh,Người dùng (bí danh),Loại,Tin nhắn")
     assert sum(BAD in line for line in lines) == 3
 
 
@@ -141,6 +147,33 @@ async def test_staff_pages_fit_a_phone_screen(browser: Browser, web: Site) -> No
     page = await phone.new_page()
     await _sign_in(page, web.base, "an")
     for path in ("/admin/", "/admin/review", "/admin/users", "/admin/export", "/"):
+        await page.goto(web.base + path)
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
+
+
+async def test_dashboard_and_queue_read_well_on_a_360_px_phone(browser: Browser, web: Site) -> None:
+    for text in ("thanh lap htx can bao nhieu nguoi", BAD, "xin chào", "/start"):
+        await web.ask(text)
+    phone = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = await phone.new_page()
+    await _sign_in(page, web.base, "chi")
+    for days in ("7", "30", "90"):
+        await page.goto(f"{web.base}/admin/?days={days}")
+        labels = page.locator("svg.daychart text")
+        assert await labels.count() >= 4
+        heights = await labels.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+        assert min(heights) >= 11, heights  # was about 5 px: a 720-unit viewBox squeezed
+        boxes = await labels.evaluate_all(
+            "els => els.map(e => [e.getBoundingClientRect().left, e.getBoundingClientRect().right])"
+        )
+        assert all(a[1] <= b[0] for a, b in pairwise(boxes)), boxes
+    assert await page.locator("#questions").inner_text() == "2"
+    assert "câu trả lời chắc chắn đã được cán bộ kiểm tra" in await page.inner_text("#checked")
+    assert await page.locator("#confident-share").count() == 0
+    for path in ("/admin/", "/admin/review", "/admin/review/checks"):
         await page.goto(web.base + path)
         overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

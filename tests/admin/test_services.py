@@ -78,7 +78,7 @@ async def test_parallel_attempts_cannot_slip_under_the_limit(database_url: str) 
     await engine.dispose()
 
 
-async def test_dashboard_counts_by_vietnam_day(database_url: str) -> None:
+async def test_dashboard_counts_by_vietnam_day(database_url: str, kb: KnowledgeBase) -> None:
     engine = await _engine(database_url)
     late = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 01:30 on 24/11 in Vietnam
     await _add(
@@ -89,6 +89,14 @@ async def test_dashboard_counts_by_vietnam_day(database_url: str) -> None:
                 feedback=-1, created_at=NOW),
         Inquiry(channel="telegram", user_key="b", kind="out_of_scope", created_at=NOW),
         Inquiry(channel="web", user_key="b", kind="smalltalk", created_at=NOW),
+        Inquiry(channel="web", user_key="b", kind="command", text="/start", created_at=NOW),
+        Inquiry(channel="web", user_key="b", kind="flow", text="3 năm", created_at=NOW),
+        Inquiry(channel="web", user_key="b", kind="button", text="faq:e2", entry_id="e2",
+                confident=True, created_at=NOW),
+        Inquiry(channel="zalo", user_key="a", kind="faq", entry_id="e1", confident=True,
+                margin=0.05, verdict=False, created_at=NOW),
+        Inquiry(channel="zalo", user_key="a", kind="faq", entry_id="e1", confident=True,
+                margin=0.02, verdict=True, created_at=NOW),
         Inquiry(channel="web", user_key="c", kind="faq", confident=True, entry_id="e2",
                 created_at=NOW - timedelta(days=40)),
         Assessment(channel="web", user_key="a", flow_id="tt01-2020", answers={},
@@ -99,17 +107,32 @@ async def test_dashboard_counts_by_vietnam_day(database_url: str) -> None:
                    subscribed=True),
         Subscriber(channel="web", chat_id="2", user_key="b", province=None),
     )  # fmt: skip
-    f = await Dashboard(engine).figures(days=7, now=NOW)
+    f = await Dashboard(engine).figures(days=7, now=NOW, flows=kb.flows)
     assert [d.day for d in f.days][-1] == date(2026, 11, 24) and len(f.days) == 7
-    assert (f.days[-1].total, f.days[-1].confident) == (3, 2)
-    assert sum(d.total for d in f.days) == f.questions == 3
-    assert round(f.confident_share, 3) == 0.667
-    assert f.by_channel == {"zalo": 2, "telegram": 1, "web": 1}
-    assert f.top_entries == [("e1", 2)]
+    assert (f.days[-1].total, f.days[-1].confident) == (5, 4)
+    # one definition of a question: no small talk, /start, questionnaire answer or press
+    assert sum(d.total for d in f.days) == f.questions == sum(f.by_channel.values()) == 5
+    assert f.by_channel == {"zalo": 4, "telegram": 1}
+    assert (f.answered_down, round(f.down_share, 2)) == (1, 0.25)
+    assert (f.checked, f.checked_right, f.checked_wrong) == (2, 1, 1)
+    assert f.top_entries == [("e1", 4)]
     assert (f.votes_up, f.votes_down, f.disliked_entries) == (1, 1, [("e1", 1, 1)])
     assert f.assessments["tt01-2020"]["Tốt"] == 1
     assert f.assessments["thanh-lap-htx"]["Chưa đủ điều kiện"] == 1
-    assert f.by_province == {"quang-ngai": 2}
+    assert f.by_province == {"quang-ngai": 4}
+    await _add(
+        engine,
+        Assessment(
+            channel="web",
+            user_key="a",
+            flow_id="tt01-2020",
+            answers={},
+            outcome={"grade": "trung_binh", "total": 55},
+            created_at=NOW,
+        ),
+    )
+    graded = await Dashboard(engine).figures(days=7, now=NOW, flows=kb.flows)
+    assert graded.assessments["tt01-2020"]["Trung bình"] == 1  # the band's label, not its key
     await engine.dispose()
 
 

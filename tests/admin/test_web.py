@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from sqlmodel import select
@@ -176,15 +177,23 @@ async def test_inquiries_csv_filters_and_neutralises_formulas(site: Site) -> Non
             assert resp.headers["Content-Type"].startswith("text/csv")
             body = (await resp.read()).decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(body)))
-        assert [r["text"] for r in rows] == [
+        assert [r["Tin nhắn"] for r in rows] == [
             '\'=HYPERLINK("http://x")',
             "thanh lap htx can bao nhieu nguoi",
         ]
-        assert all(r["user"] != "farmer" and len(r["user"]) == 16 for r in rows)
+        user = "Người dùng (bí danh)"
+        assert all(r[user] != "farmer" and len(r[user]) == 16 for r in rows)
+        # Vietnamese labels, Vietnam time with its offset
+        assert [r["Kênh"] for r in rows] == ["Web", "Web"]
+        assert [r["Loại"] for r in rows] == ["Không trả lời được", "Đã trả lời"]
+        assert [r["Trả lời chắc chắn"] for r in rows] == ["không", "có"]
+        stamp = datetime.fromisoformat(rows[0]["Thời điểm (giờ Việt Nam)"])
+        assert stamp.utcoffset() == timedelta(hours=7)
+        assert abs(stamp - datetime.now(UTC)) < timedelta(minutes=5)
         url = site.base + "/admin/export/inquiries.csv?status=answered&channel=web"
         async with http.get(url) as resp:
             answered = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
-        assert [r["entry_id"] for r in answered] == ["tl-so-thanh-vien-toi-thieu-htx"]
+        assert [r["Mã mục trả lời"] for r in answered] == ["tl-so-thanh-vien-toi-thieu-htx"]
         async with http.get(site.base + "/admin/export/inquiries.csv?channel=zalo") as resp:
             assert len((await resp.read()).decode("utf-8-sig").splitlines()) == 1
         async with http.get(
@@ -200,7 +209,8 @@ async def test_dashboard_shows_counts_and_the_chart(site: Site) -> None:
     await site.ask(BAD)
     async with await site.login("chi") as http, http.get(site.base + "/admin/?days=7") as resp:
         page = await resp.text()
-    assert 'id="questions">2<' in page and 'id="confident-share">50%<' in page
+    assert 'id="questions">2<' in page and 'id="answered">1<' in page
+    assert 'id="down-share">0%<' in page and "trả lời chắc chắn 78" not in page
     assert page.count('class="day"') == 7 and 'data-total="2"' in page
     assert "Số thành viên tối thiểu" in page or "tl-so-thanh-vien-toi-thieu-htx" in page
 

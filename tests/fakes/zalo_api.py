@@ -1,9 +1,14 @@
 """A fake Zalo Official Account Open API (v3 messages, v4 OAuth) on loopback.
 
-It checks the ``access_token`` header (``-216`` unknown, ``-124`` expired, in Zalo's
-``{"error", "message"}`` shape), rotates refresh tokens once only (a spent one answers
-``-14014``), limits text to 2,000 characters and buttons to five, and records what was sent.
-``signed()`` builds webhook events signed as Zalo signs them.
+Shaped as the sources cited in ``bot/zalo/channel.py`` and ``bot/zalo/client.py`` describe it:
+``access_token`` header (``-216`` "Access token is invalid", ``-220`` "access_token is expired
+or removed", in Zalo's ``{"error", "message"}`` shape); a v3 consultation message is
+``{"recipient": {"user_id"}, "message": {"text"}}`` with at most 2,000 characters, anything
+else (a ``message_id`` recipient, a button attachment: v2 only) is refused with ``-201``
+"<field> is invalid!" (the code is Zalo's for a bad parameter; which one the real API picks
+for these was not confirmed); a user who does not follow the OA answers ``-213``. Refresh
+tokens rotate once only (a spent one answers ``-14014``, an unconfirmed code). ``signed()``
+builds webhook events signed as Zalo signs them.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ class FakeZaloAPI:
         self.spent_refresh: set[str] = set()
         self.refreshes = 0
         self.sent: list[dict[str, Any]] = []
-        self.unfollowed: set[str] = set()  # proactive sends to them answer -213
+        self.unfollowed: set[str] = set()  # sends to them answer -213
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -94,7 +99,7 @@ class FakeZaloAPI:
         )
 
     def to(self, user_id: str) -> list[dict[str, Any]]:
-        """Messages sent to a user (by user_id, or by a message_id of theirs)."""
+        """Messages sent to a user."""
         return [s for s in self.sent if s["user_id"] == user_id]
 
     async def _message(self, request: web.Request) -> web.Response:
@@ -113,23 +118,23 @@ class FakeZaloAPI:
         if token != self.access_token:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         if self.expired:
-            return web.json_response({"error": -124, "message": "Access token has expired"})
+            return web.json_response(
+                {"error": -220, "message": "access_token is expired or removed"}
+            )
         body = await request.json()
         message, recipient = body.get("message", {}), body.get("recipient", {})
-        text = message.get("text", "")
-        if not text or len(text) > 2000:
-            return web.json_response({"error": -201, "message": "Text length is invalid"})
-        buttons = ((message.get("attachment") or {}).get("payload") or {}).get("buttons", [])
-        if len(buttons) > 5 or any(b.get("type") != "oa.query.hide" for b in buttons):
-            return web.json_response({"error": -201, "message": "Buttons are invalid"})
-        user = recipient.get("user_id") or self._user_of(str(recipient.get("message_id", "")))
-        if not user:
-            return web.json_response({"error": -230, "message": "User has not interacted"})
-        if "user_id" in recipient and user in self.unfollowed:
+        for name, value, allowed in (
+            ("recipient", recipient, {"user_id"}),
+            ("message", message, {"text"}),
+        ):
+            if not isinstance(value, dict) or set(value) != allowed:
+                return web.json_response({"error": -201, "message": f"{name} is invalid!"})
+        text, user = message["text"], str(recipient["user_id"])
+        if not isinstance(text, str) or not text or len(text) > 2000:
+            return web.json_response({"error": -201, "message": "text is invalid!"})
+        if user in self.unfollowed:
             return web.json_response({"error": -213, "message": "User has not followed OA"})
-        self.sent.append(
-            {"recipient": recipient, "text": text, "buttons": buttons, "user_id": user}
-        )
+        self.sent.append({"recipient": recipient, "text": text, "user_id": user})
         return web.json_response(
             {
                 "error": 0,
@@ -137,10 +142,6 @@ class FakeZaloAPI:
                 "data": {"message_id": f"m{next(self._ids)}", "user_id": user},
             }
         )
-
-    def _user_of(self, msg_id: str) -> str | None:
-        """Message ids in tests are ``<user>-<n>``."""
-        return msg_id.split("-", 1)[0] if "-" in msg_id else None
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
