@@ -7,7 +7,9 @@ Calibration data (never the report sets: realistic.jsonl, heldout.jsonl):
   several questions, no accents), each part labelled with the entries that answer it;
 - bench/eval/dev.jsonl (right entries: those whose answer matches every regex) and the
   off-topic questions of dev.jsonl and bench/eval/calib_oos.jsonl;
-- staff verdicts, when exported to bench/eval/verdicts.jsonl (confident answers checked by staff).
+- staff verdicts, when exported to bench/eval/verdicts.jsonl (``coopbot review verdicts
+  --jsonl``: confident answers staff marked right or wrong). They only say whether one entry was
+  right for a message, so they weigh in on the confidence model and the threshold, not the ranker.
 
 Usage: python bench/calibrate.py [--write]
 """
@@ -183,6 +185,7 @@ class Judged:
 
     tops: list[tuple[int, tuple[float, ...]]]  # (top entry, confidence inputs) per part
     expected: list[set[int]]  # empty: off-topic
+    verdict: bool | None = None  # a staff verdict on the one entry in ``tops`` (right or wrong)
 
 
 def judge(sel: Selector, rows: list[dict[str, object]]) -> list[Judged]:
@@ -194,6 +197,28 @@ def judge(sel: Selector, rows: list[dict[str, object]]) -> list[Judged]:
         tops = [(index[c.best.entry.id], c.conf_values) for c in selection.parts if c.best]
         expected = [] if row.get("oos") else entry_sets(sel.retriever.kb, row["answers"])  # type: ignore[arg-type]
         out.append(Judged(tops, expected))
+    return out
+
+
+def verdict_rows(sel: Selector, path: Path) -> list[Judged]:
+    """Staff verdicts still applicable: the part that now ranks the checked entry first."""
+    if not path.exists():
+        return []
+    kb = sel.retriever.kb
+    index = {e.id: i for i, e in enumerate(sel.retriever.entries)}
+    out = []
+    for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+        entry = index.get(kb.retired.get(row["entry_id"], row["entry_id"]))
+        if entry is None or not row.get("q"):
+            continue
+        selection = sel.select(str(row["q"]))
+        tops = [
+            (entry, c.conf_values)
+            for c in selection.parts
+            if c.best and index[c.best.entry.id] == entry
+        ]
+        if tops:
+            out.append(Judged(tops[:1], [{entry}], bool(row["right"])))
     return out
 
 
@@ -217,7 +242,7 @@ def fit_confidence(
         allowed = set().union(*j.expected) if j.expected else set()
         for entry, values in j.tops:
             xs.append(values)
-            ys.append(float(entry in allowed))
+            ys.append(float(entry in allowed if j.verdict is None else j.verdict))
             ws.append(OOS_WEIGHT if not j.expected else MESSAGE_WEIGHT)
     for ok, values in phrasings:
         xs.append(values)
@@ -246,7 +271,10 @@ def outcomes(judged: list[Judged], cal: Calibration, threshold: float) -> dict[s
             continue
         counts["in"] += 1
         allowed = set().union(*j.expected)
-        if answered - allowed:
+        if j.verdict is not None:  # one checked entry: wrong only if staff said so
+            key = "declined" if not answered else "right" if j.verdict else "wrong"
+            counts[key] += 1
+        elif answered - allowed:
             counts["wrong"] += 1
         elif all(part & answered for part in j.expected):
             counts["right"] += 1
@@ -285,6 +313,10 @@ def main() -> int:
     print(f"after:  top-1 phrasings {top1(phr, cal):.3f}, messages {top1(msg, cal):.3f}")
     sel = Selector(Retriever(kb, cal))
     judged = judge(sel, rows)
+    checked = verdict_rows(sel, EVAL / "verdicts.jsonl")
+    if checked:
+        print(f"staff verdicts: {len(checked)} still applicable")
+    judged += checked
     phrasings = []
     for s in phr:
         feats = with_gaps(s.features)
@@ -292,11 +324,11 @@ def main() -> int:
         if ranked:
             scored = [replace_score(sel, e, feats[e], cal) for e in ranked[:2]]
             phrasings.append((ranked[0] in s.right, conf_inputs(scored, s.conf)))
-    bias, weights = fit_confidence(judged, phrasings)
+    bias, conf = fit_confidence(judged, phrasings)
     cal = replace(
         cal,
         part_conf_bias=round(bias, 4),
-        part_conf_weights=tuple(round(float(v), 4) for v in weights),
+        part_conf_weights=tuple(round(float(v), 4) for v in conf),
     )
     cal = replace(cal, part_threshold=choose_threshold(judged, cal))
     print(f"part threshold {cal.part_threshold}: {outcomes(judged, cal, cal.part_threshold)}")

@@ -178,7 +178,7 @@ class Core:
         """Record the inquiry; failures are logged, never raised."""
         msg = turn.msg
         # an answer opened by a button is no question typed: it gets a kind of its own
-        kind = "button" if turn.is_press and outcome.kind == "faq" else outcome.kind
+        kind = "button" if turn.is_press and outcome.kind in ("faq", "law") else outcome.kind
         record = InquiryRecord(
             channel=msg.user.channel,
             user_key=turn.key,

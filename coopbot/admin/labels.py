@@ -8,12 +8,15 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-QUESTION_KINDS = ("faq", "not_sure", "out_of_scope")  # a question typed to the FAQ search
+# a question typed to the bot: answered, unsure, outside, asked back (which type?), or law look-up
+QUESTION_KINDS = ("faq", "not_sure", "out_of_scope", "ask_type", "law")
 CHANNEL_NAMES = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo", "cli": "Dòng lệnh"}
 KIND_NAMES = {
     "faq": "Đã trả lời",
     "not_sure": "Chưa chắc, gợi ý",
     "out_of_scope": "Không trả lời được",
+    "ask_type": "Hỏi lại loại hình",
+    "law": "Tra điều luật",
     "smalltalk": "Chào hỏi",
     "flow": "Bộ câu hỏi",
     "command": "Lệnh",

@@ -52,18 +52,21 @@ async def test_questions_are_counted_one_way_and_labelled(site: Site) -> None:
     await site.ask("/vayquy", user="flow")  # starts a questionnaire
     await site.ask("1", user="flow")  # a questionnaire answer
     await _press(site, f"faq:{ANSWERED}")  # a button that opens an entry
+    article = await site.ask("dieu 42 luat htx")  # a law look-up is a question typed
+    await _press(site, _button(article, "Xem tiếp"))  # its next page is a press
     async with session_factory(site.engine)() as s:
         s.add(Assessment(channel="web", user_key="x", flow_id="tt01-2020", answers={},
                          outcome={"grade": "trung_binh", "total": 55}))  # fmt: skip
         await s.commit()
     kinds = [r.kind for r in await _rows(site)]
     assert "button" in kinds and "command" in kinds and "smalltalk" in kinds, kinds
+    assert kinds.count("law") == 1 and kinds.count("button") == 2, kinds
     async with await site.login("chi") as http, http.get(site.base + "/admin/") as resp:
         page = await resp.text()
-    assert 'id="questions">3<' in page  # the three typed questions only
+    assert 'id="questions">4<' in page  # the four typed questions only
     channel_rows = re.findall(r"<tr><td>(Web|Telegram|Zalo)</td><td>(\d+)</td></tr>", page)
-    assert channel_rows == [("Web", "3")]  # per channel agrees with the total, and is labelled
-    assert 'id="down-share">50%<' in page  # one of two answered questions voted 👎
+    assert channel_rows == [("Web", "4")]  # per channel agrees with the total, and is labelled
+    assert 'id="down-share">33%<' in page  # one of three answered questions voted 👎
     assert "Trung bình: 1" in page and "trung_binh" not in page
     assert "0 câu trả lời chắc chắn đã được cán bộ kiểm tra (đúng 0 / sai 0)" in page
 

@@ -45,11 +45,17 @@ async def test_question_answer_and_button_press(server: tuple[str, str]) -> None
     assert status == 200
     reply = body["replies"][0]
     assert set(reply) == {"text", "buttons"} and "Nguồn:" in reply["text"]
+    pressed_kinds = set()
     for button in reply["buttons"]:
-        if button["payload"].startswith("fb:"):
+        kind = button["payload"].split(":")[0]
+        if kind == "fb":
             continue
         status, pressed = await _post(base, {"user_id": "u1", "payload": button["payload"]})
-        assert status == 200 and "Nguồn:" in pressed["replies"][0]["text"]
+        text = pressed["replies"][0]["text"]
+        # an entry's answer ends with its sources; a cited article opens at its heading
+        assert status == 200 and ("Nguồn:" in text if kind == "faq" else text.startswith("Điều "))
+        pressed_kinds.add(kind)
+    assert pressed_kinds == {"faq", "pg"}
     up = next(b["payload"] for b in reply["buttons"] if b["payload"].startswith("fb:+"))
     status, thanks = await _post(base, {"user_id": "u1", "payload": up})
     assert status == 200 and "Cảm ơn" in thanks["replies"][0]["text"]
