@@ -105,11 +105,26 @@ def bm25_answers(questions: list[str], calib: list[dict[str, Any]]) -> Answers:
     return answers(float(best))
 
 
+def declined_how(row: dict[str, Any], answer: dict[str, Any], retired: dict[str, str]) -> str:
+    """Of a declined in-scope message with entry labels: ``partly`` (some parts answered right,
+    the others not sure), ``offered`` (not sure, a right entry among the buttons), or ``""``."""
+    if row.get("oos") or "answers" not in row:
+        return ""
+    if verdict(row, answer, retired) != "declined":
+        return ""
+    if answer.get("entries"):
+        return "partly"
+    wanted = {retired.get(e, e) for part in row["answers"] for e in part}
+    offered = {retired.get(e, e) for e in answer.get("suggestions") or []}
+    return "offered" if offered & wanted else ""
+
+
 def table(rows: list[dict[str, Any]], answers: Answers, retired: dict[str, str]) -> dict[str, Any]:
     """Counts overall and per shape."""
     out: dict[str, Any] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         v = verdict(row, answers[row["q"]], retired)
+        how = declined_how(row, answers[row["q"]], retired)
         groups = ["all", f"shape:{row.get('shape', row.get('style', '-'))}"]
         if "accents" in row:
             groups.append("accents" if row["accents"] else "no accents")
@@ -117,7 +132,16 @@ def table(rows: list[dict[str, Any]], answers: Answers, retired: dict[str, str])
             key = "oos" if row.get("oos") else "in"
             out[g][f"{key}_{v}"] += 1
             out[g][f"{key}_n"] += 1
+            out[g]["labelled"] += "answers" in row
+            if how:
+                out[g][f"in_{how}"] += 1
     return out
+
+
+HEADER = (
+    "| system | right | confidently wrong | declined (of which: partly answered, right entry "
+    "offered) | off-topic declined |\n|---|---|---|---|---|"
+)
 
 
 def line(name: str, c: dict[str, int]) -> str:
@@ -126,9 +150,10 @@ def line(name: str, c: dict[str, int]) -> str:
     oos, declined = c.get("oos_n", 0), c.get("oos_declined", 0)
     decl = f"{declined}/{oos} ({100 * declined / oos:.0f} %)" if oos else "–"
     right, wrong = c.get("in_right", 0), c.get("in_wrong", 0)
+    how = f" ({c.get('in_partly', 0)}, {c.get('in_offered', 0)})" if c.get("labelled") else ""
     return (
         f"| {name} | {right}/{c.get('in_n', 0)} ({100 * right / n:.0f} %) "
-        f"| {wrong} ({100 * wrong / n:.1f} %) | {c.get('in_declined', 0)} | {decl} |"
+        f"| {wrong} ({100 * wrong / n:.1f} %) | {c.get('in_declined', 0)}{how} | {decl} |"
     )
 
 
@@ -152,15 +177,13 @@ def main() -> int:
     for name, rows in sets.items():
         inscope = sum(not r.get("oos") for r in rows)
         print(f"\n### {name}: {inscope} in scope, {len(rows) - inscope} off-topic\n")
-        print("| system | right | confidently wrong | declined | off-topic declined |")
-        print("|---|---|---|---|---|")
+        print(HEADER)
         tables = {s: table(rows, a, retired) for s, a in answered.items()}
         for system, t in tables.items():
             print(line(system, t["all"]))
         if name.startswith("realistic"):
             print("\nby shape (coopbot):\n")
-            print("| shape | right | confidently wrong | declined | off-topic declined |")
-            print("|---|---|---|---|---|")
+            print(HEADER.replace("system", "shape", 1))
             for group, counts in sorted(tables["coopbot"].items()):
                 if group != "all":
                     print(line(group, counts))

@@ -42,6 +42,8 @@ class LiveRouter:
 
     async def apply_phrasings(self, extra: Mapping[str, Sequence[str]]) -> None:
         """Answer with the base knowledge plus staff-attached phrasings from now on."""
+        if not extra and self.router.kb is self.base_kb:
+            return  # nothing attached, nothing applied: the index already is the base one
         kb = self.base_kb.with_phrasings(extra)
         self.router = await asyncio.to_thread(self.factory.build, kb)
 

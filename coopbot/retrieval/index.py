@@ -9,7 +9,7 @@ of the question by the phrasing (``cov_q``) and of the question by the whole ent
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,24 +249,22 @@ class Retriever:
             partial[exclude] = -1.0
         k = min(CANDIDATES, len(partial))
         top = np.argpartition(-partial, k - 1)[:k]
+        top = top[partial[top] > 0]
         joined = " ".join(q.tokens)
+        docs = [self.doc_joined[int(i)] for i in top]
+        sort_ratio = np.zeros(len(top)) if not w[3] else _fuzz(fuzz.token_sort_ratio, joined, docs)
+        set_ratio = np.zeros(len(top)) if not w[4] else _fuzz(fuzz.token_set_ratio, joined, docs)
+        table = np.column_stack((cov_p[top], cov_q[top], cov_e[top], sort_ratio, set_ratio))
+        scores = table @ np.asarray(w, np.float64)
+        if q.accented:
+            shared = [len(q.accented & self.doc_accented[int(i)]) for i in top]
+            scores += ACCENT_BONUS * np.asarray(shared, np.float64) / len(q.accented)
         best: dict[int, Candidate] = {}
-        for di in (int(i) for i in top if partial[i] > 0):
-            doc = self.doc_joined[di]
-            values = (
-                float(cov_p[di]),
-                float(cov_q[di]),
-                float(cov_e[di]),
-                fuzz.token_sort_ratio(joined, doc) / 100 if w[3] else 0.0,
-                fuzz.token_set_ratio(joined, doc) / 100 if w[4] else 0.0,
-            )
-            score = self.calibration.rank(values)
-            if q.accented:
-                score += ACCENT_BONUS * len(q.accented & self.doc_accented[di]) / len(q.accented)
-            entry = int(self.doc_entry[di])
+        for row, di in enumerate(top.tolist()):
+            entry, score = int(self.doc_entry[di]), float(scores[row])
             current = best.get(entry)
             if current is None or score > current.score:
-                best[entry] = Candidate(entry, di, values, score)
+                best[entry] = Candidate(entry, di, tuple(table[row].tolist()), score)
         return sorted(best.values(), key=lambda c: (-c.score, self.entries[c.entry].id))
 
     def entry_cover(self, q: Query, exclude: int | None = None) -> np.ndarray:
@@ -295,8 +293,12 @@ class Retriever:
         if not len(cols):
             return np.zeros(len(self.entries), np.float32)
         weights = q.vector[cols]
-        present = np.asarray(self.entry_has_csc[:, cols].toarray(), np.float32)
-        return np.asarray((present * weights).max(axis=1) / float(weights.max()), np.float32)
+        out = np.zeros(len(self.entries), np.float32)
+        ptr, rows = self.entry_has_csc.indptr, self.entry_has_csc.indices
+        for col, weight in zip(cols.tolist(), weights.tolist(), strict=True):
+            having = rows[ptr[col] : ptr[col + 1]]  # the entries with this feature
+            out[having] = np.maximum(out[having], weight)
+        return out / float(weights.max())
 
     def confidence_features(
         self, toks: list[str], cands: list[Candidate], in_domain: bool
@@ -327,3 +329,8 @@ class Retriever:
     def docs(self) -> range:
         """Indexes of every indexed phrasing (leave-one-out loops)."""
         return range(len(self.doc_texts))
+
+
+def _fuzz(scorer: Callable[..., float], text: str, docs: list[str]) -> np.ndarray:
+    """A rapidfuzz ratio of ``text`` against each doc, on a 0–1 scale."""
+    return np.asarray([scorer(text, d) for d in docs], np.float64) / 100

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -54,6 +55,7 @@ POOL = 10  # entries taken from each ranked list
 SHORT_PART = 4  # analysed words below which a part is searched with its context
 EXACT = 0.99  # confidence of a part that is word for word one of its entry's phrasings
 SHOWN = 5  # ranked entries kept per part
+SELECT_CACHE = 1024  # selections kept for repeated messages (about 10 KB each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +110,10 @@ class Selector:
         self.entry_types = [self._types(e) for e in retriever.entries]
         self.entry_aspects = [self._aspects(e) for e in retriever.entries]
         titles = [retriever.query(e.title) for e in retriever.entries]
-        self.title_vectors = sparse.csr_matrix(np.stack([t.vector for t in titles]))
+        self.title_vectors = sparse.vstack([sparse.csr_matrix(t.vector) for t in titles]).tocsr()
         self.title_totals = np.asarray([max(t.total, 1e-9) for t in titles], np.float32)
         self.groups = {i: group for group in self.grammar.type_variants for i in group}
+        self._cached = lru_cache(maxsize=SELECT_CACHE)(self._select)
 
     def _types(self, entry: FaqEntry) -> frozenset[str]:
         """The organisation types an entry's title names (empty: about cooperatives at large);
@@ -129,11 +132,19 @@ class Selector:
         return frozenset(named | {a for a, n in counted.items() if n >= 2})
 
     def select(self, text: str, exclude: int | None = None) -> Selection:
-        """Understand ``text`` and rank entries for each of its parts."""
+        """Understand ``text`` and rank entries for each of its parts. A selection is pure in
+        the text, so repeated questions come from a bounded cache (farmers ask alike)."""
+        if exclude is not None:
+            return self._select(text, exclude)
+        return self._cached(text)
+
+    def _select(self, text: str, exclude: int | None = None) -> Selection:
+        """The selection, computed."""
         u = understand(text, self.grammar)
         whole = self.retriever.query(u.question if len(u.parts) > 1 else u.parts[0].context)
         in_domain = self.retriever.in_domain(list(whole.tokens))
-        choices = tuple(self.choose(part, u, whole, in_domain, exclude) for part in u.parts)
+        memo: dict[str, list[Candidate]] = {}
+        choices = tuple(self.choose(part, u, whole, in_domain, exclude, memo) for part in u.parts)
         return Selection(u, choices, in_domain, whole.tokens)
 
     def choose(
@@ -143,9 +154,10 @@ class Selector:
         whole: Query,
         in_domain: bool,
         exclude: int | None = None,
+        memo: dict[str, list[Candidate]] | None = None,
     ) -> PartChoice:
         """Rank entries for one part; calibrated confidence in the best."""
-        ranked = self.rank(part, u, whole, exclude)
+        ranked = self.rank(part, u, whole, exclude, memo)
         if not ranked:
             return PartChoice(part, (), 0.0, False)
         values = self.conf_values(part, ranked, u, whole, in_domain)
@@ -179,15 +191,21 @@ class Selector:
         return tuple(by_id[i] for i in group if i in by_id)
 
     def signals(
-        self, part: Part, u: Understanding, whole: Query, exclude: int | None = None
+        self,
+        part: Part,
+        u: Understanding,
+        whole: Query,
+        exclude: int | None = None,
+        memo: dict[str, list[Candidate]] | None = None,
     ) -> dict[int, tuple[float, ...]]:
-        """The selection features of every candidate entry for one part."""
+        """The selection features of every candidate entry for one part; ``memo`` keeps the
+        rankings of texts already ranked for this message (the whole, a shared context)."""
         r = self.retriever
         qp = r.query(part.text)
-        if len(qp.tokens) < SHORT_PART:  # "và gửi đi đâu?": the part means nothing alone
-            qp = r.query(part.context)
         qc = r.query(part.context) if part.context != part.text else qp
-        ranked: dict[str, list[Candidate]] = {}
+        if len(qp.tokens) < SHORT_PART:  # "và gửi đi đâu?": the part means nothing alone
+            qp = qc
+        ranked: dict[str, list[Candidate]] = {} if memo is None else memo
         for q in (qp, qc, whole):  # the same text is ranked once
             if q.text not in ranked:
                 ranked[q.text] = r.rank(q, exclude)
@@ -226,14 +244,24 @@ class Selector:
         return out
 
     def rank(
-        self, part: Part, u: Understanding, whole: Query, exclude: int | None = None
+        self,
+        part: Part,
+        u: Understanding,
+        whole: Query,
+        exclude: int | None = None,
+        memo: dict[str, list[Candidate]] | None = None,
     ) -> tuple[Scored, ...]:
         """Candidates by the learned linear score, best first."""
         cal = self.retriever.calibration
         entries = self.retriever.entries
+        signals = self.signals(part, u, whole, exclude, memo)
+        if not signals:
+            return ()
+        table = gapped(np.asarray(list(signals.values()), np.float64))
+        scores = table @ np.asarray(cal.select_weights, np.float64) + cal.select_bias
         scored = [
-            Scored(entries[e], e, cal.select_score(v), v)
-            for e, v in with_gaps(self.signals(part, u, whole, exclude)).items()
+            Scored(entries[e], e, score, tuple(row))
+            for e, score, row in zip(signals, scores.tolist(), table.tolist(), strict=True)
         ]
         scored.sort(key=lambda s: (-s.score, s.entry.id))
         return tuple(scored[:SHOWN])
@@ -275,8 +303,13 @@ def with_gaps(signals: dict[int, tuple[float, ...]]) -> dict[int, tuple[float, .
     ranker judges an entry against its rivals, not only on its own."""
     if not signals:
         return signals
-    best = np.max(np.asarray(list(signals.values())), axis=0)
-    return {e: (*v, *(np.asarray(v) - best).tolist()) for e, v in signals.items()}
+    table = gapped(np.asarray(list(signals.values()), np.float64))
+    return {e: tuple(row) for e, row in zip(signals, table.tolist(), strict=True)}
+
+
+def gapped(table: np.ndarray) -> np.ndarray:
+    """Rows of signals, each followed by its gaps to the column-wise best (see with_gaps)."""
+    return np.hstack((table, table - table.max(axis=0)))
 
 
 def primary(text: str, grammar: Grammar) -> frozenset[str]:

@@ -47,6 +47,7 @@ class PhraseSet:
 
     phrases: tuple[tuple[Token, ...], ...] = ()
     by_first: Mapping[str, tuple[tuple[Token, ...], ...]] = field(default_factory=dict)
+    lengths: tuple[int, ...] = ()  # the distinct phrase lengths
 
     @classmethod
     def of(cls, items: Iterable[str]) -> PhraseSet:
@@ -56,7 +57,8 @@ class PhraseSet:
         index: dict[str, list[tuple[Token, ...]]] = {}
         for p in phrases:
             index.setdefault(p[0][1], []).append(p)
-        return cls(phrases, {k: tuple(v) for k, v in index.items()})
+        lengths = tuple(sorted({len(p) for p in phrases}))
+        return cls(phrases, {k: tuple(v) for k, v in index.items()}, lengths)
 
     def at(self, words: Sequence[Token], i: int) -> int:
         """Length of the longest phrase starting at ``words[i]`` (0: none)."""
@@ -70,11 +72,13 @@ class PhraseSet:
 
     def find(self, words: Sequence[Token]) -> bool:
         """True when any phrase occurs in ``words``."""
-        return any(self.at(words, i) for i in range(len(words)))
+        starts = self.by_first
+        return any(self.at(words, i) for i, w in enumerate(words) if w[1] in starts)
 
     def ends(self, words: Sequence[Token]) -> bool:
         """True when ``words`` end with a phrase."""
-        return any(self.at(words, len(words) - len(p)) == len(p) for p in self.phrases)
+        # a phrase of length n ends the words when the longest match at len - n is n long
+        return any(self.at(words, len(words) - n) == n for n in self.lengths)
 
 
 @dataclass(frozen=True)
@@ -235,8 +239,9 @@ def kinds(words: Sequence[Token], sets: Mapping[str, PhraseSet]) -> frozenset[st
     i = 0
     while i < len(words):
         best, name = 0, ""
+        first = words[i][1]
         for key, phrases in sets.items():
-            size = phrases.at(words, i)
+            size = phrases.at(words, i) if first in phrases.by_first else 0
             if size > best:
                 best, name = size, key
         if best:
