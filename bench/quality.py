@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,6 +38,7 @@ from coopbot.core import build_core  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval"
 BASELINE_REF = "41f447a"  # the last commit before answer selection was rebuilt
+NEW_LEXICON_KEYS = ("answers",)  # lexicon keys added after BASELINE_REF
 SETS = ("realistic.jsonl", "realistic_calib.jsonl", "heldout.jsonl", "dev.jsonl")
 Answers = dict[str, dict[str, Any]]
 
@@ -49,7 +51,8 @@ def coopbot_answers(questions: list[str]) -> Answers:
 
 def baseline_answers(questions: list[str]) -> Answers:
     """The answers of the code at BASELINE_REF over today's knowledge base (its questionnaires
-    removed: their new fields are unknown to the old schema, and ``ask`` does not use them)."""
+    and the lexicon's newer keys removed: the old schema refuses them, and ``ask`` does not use
+    them)."""
     with tempfile.TemporaryDirectory() as tmp:
         code, kb = Path(tmp) / "code", Path(tmp) / "knowledge"
         code.mkdir()
@@ -60,6 +63,10 @@ def baseline_answers(questions: list[str]) -> Answers:
         shutil.copytree(REPO_KNOWLEDGE, kb)
         for flow in (kb / "questionnaires").glob("*.yaml"):
             flow.unlink()
+        lexicon = yaml.safe_load((kb / "lexicon.yaml").read_text("utf-8"))
+        for key in NEW_LEXICON_KEYS:
+            lexicon.pop(key, None)
+        (kb / "lexicon.yaml").write_text(yaml.safe_dump(lexicon, allow_unicode=True), "utf-8")
         batch = Path(tmp) / "q.jsonl"
         batch.write_text(
             "".join(json.dumps({"q": q}, ensure_ascii=False) + "\n" for q in questions), "utf-8"
