@@ -35,6 +35,7 @@ from bot.cli import ask_json  # noqa: E402
 from bot.evaluate import read_jsonl, verdict  # noqa: E402
 from coopbot.config import REPO_KNOWLEDGE, load_settings  # noqa: E402
 from coopbot.core import build_core  # noqa: E402
+from coopbot.knowledge import KnowledgeBase  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval"
 BASELINE_REF = "41f447a"  # the last commit before answer selection was rebuilt
@@ -126,6 +127,16 @@ def declined_how(row: dict[str, Any], answer: dict[str, Any], retired: dict[str,
     return "offered" if offered & wanted else ""
 
 
+def article_found(row: dict[str, Any], answer: dict[str, Any], kb: KnowledgeBase) -> bool:
+    """A look-up row is right when the reply's heading names that article of that document
+    ("Điều 17 Nghị định 92/2024/NĐ-CP — …", "Khoản 3 Điều 74 Luật Hợp tác xã 17/2023/QH15 — …")."""
+    doc, number = row["article"]
+    heading = (answer.get("answer") or "").split("\n")[0]
+    document = kb.documents.get(doc)
+    named = document is not None and document.number in heading
+    return answer.get("kind") == "law" and f"Điều {number} " in heading and named
+
+
 def table(rows: list[dict[str, Any]], answers: Answers, retired: dict[str, str]) -> dict[str, Any]:
     """Counts overall and per shape."""
     out: dict[str, Any] = defaultdict(lambda: defaultdict(int))
@@ -172,7 +183,8 @@ def main() -> int:
     args = parser.parse_args()
     sets = {name: read_jsonl(EVAL / name) for name in SETS}
     questions = sorted({r["q"] for rows in sets.values() for r in rows})
-    kb = build_core(load_settings()).kb
+    core = build_core(load_settings())
+    kb = core.kb
     retired = dict(kb.retired)
     systems: dict[str, Callable[[], Answers]] = {
         "coopbot": lambda: coopbot_answers(questions),
@@ -194,6 +206,12 @@ def main() -> int:
             for group, counts in sorted(tables["coopbot"].items()):
                 if group != "all":
                     print(line(group, counts))
+    lookups = [r for r in read_jsonl(EVAL / "realistic_pending.jsonl") if "article" in r]
+    found = [r for r in lookups if article_found(r, ask_json(core, r["q"]), core.kb)]
+    print(f"\n### article look-ups (realistic_pending.jsonl): {len(found)}/{len(lookups)} opened")
+    for r in lookups:
+        if r not in found:
+            print(f"- missed {r['id']}: {r['q']}")
     if args.misses:
         for row in sets[f"{args.misses}.jsonl"]:
             ans = answered["coopbot"][row["q"]]

@@ -54,7 +54,7 @@ class Outcome:
     result: FlowResult | None = None
     logged: bool = True  # False: not an inquiry (a vote, an erasure, an officer's command)
     runner_up: str | None = None  # the FAQ search's second-best entry
-    margin: float | None = None  # ranking score of the best entry minus the runner-up's
+    margin: float | None = None  # selection score (a logit) of the best entry minus the runner-up's
     entries: tuple[str, ...] = ()  # every entry answered (one per part asked)
 
     @property
