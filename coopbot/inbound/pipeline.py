@@ -194,7 +194,8 @@ class Pipeline:
                 self._active.discard((channel, item.chat))
                 break
             sent += 1
-            await self.inbox.progress(item.id, sent, self.owner, self._lease())
+            if sent < len(replies):  # the last one needs no count: the row is finished next
+                await self.inbox.progress(item.id, sent, self.owner, self._lease())
         await self.inbox.finish(item.id)
 
     async def _answer(self, channel: str, sender: ReplySender, item: Claimed) -> tuple[Reply, ...]:
