@@ -14,27 +14,14 @@ from pathlib import Path
 
 from coopbot.config import REPO_KNOWLEDGE
 from coopbot.knowledge import load_knowledge
-from coopbot.knowledge.model import KnowledgeBase
 from coopbot.knowledge.overlap import (
     RETRIEVAL_CONFIDENCE,
     Overlap,
-    Search,
     overlapping_pairs,
     retrieval_overlaps,
     text_overlaps,
 )
-from coopbot.retrieval import Retriever
-
-
-def retriever_search(kb: KnowledgeBase) -> Search:
-    """A search function over the real retriever, hiding the searched phrasing."""
-    retriever = Retriever(kb)
-
-    def search(text: str, index: int) -> tuple[str | None, float]:
-        result = retriever.search(text, exclude=index)
-        return (result.best.entry.id if result.best else None), result.confidence
-
-    return search
+from coopbot.retrieval.overlap_check import retriever_search
 
 
 def report(pairs: dict[tuple[str, str], list[Overlap]]) -> str:
