@@ -16,6 +16,7 @@ from coopbot.config import REPO_KNOWLEDGE, Settings, load_settings
 from coopbot.core import Core, Stores, build_core
 from coopbot.knowledge import KnowledgeBase, load_knowledge
 from coopbot.storage.inquiries import MemoryInquiryLog
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as `coopbot` does at start (bot/cli.py)
 PG_ADMIN = os.environ.get("COOPBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -130,3 +131,12 @@ def dev_set() -> Path:
 def heldout_set() -> Path:
     """Questions written apart from the knowledge base, never used for tuning."""
     return EVAL / "heldout.jsonl"
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Telegram Bot API on loopback for the test's bot token."""
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()

@@ -24,11 +24,10 @@ from coopbot.storage.channel_state import SqlContactStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.migrate import upgrade_async
 from coopbot.storage.subscribers import SqlSubscriberStore
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
 from .helpers import finished, seed, until
 
-TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"  # well-formed, accepted by the fake
 ALLOWED_TAGS = {
     "b",
     "strong",

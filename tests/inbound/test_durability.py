@@ -14,19 +14,17 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import text
 
 from coopbot.storage.db import make_engine
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 SECRET = "kill-test-secret"
 APP_ID, APP_SECRET, OA_SECRET = "1234567890", "app-secret-xyz", "oa-secret-abc"
 QUESTIONS = ["lap htx can bn nguoi", "vốn góp tối đa bao nhiêu", "htx có con dấu không"]
@@ -110,18 +108,10 @@ async def pending_rows(url: str) -> int:
         await engine.dispose()
 
 
-@pytest.fixture
-async def telegram_fake() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def test_kill_9_after_100_acknowledged_telegram_updates(
-    telegram_fake: FakeBotAPI, database_url: str, tmp_path: Path
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
-    fake = telegram_fake
+    fake = fake_api
     port = free_port()
     env = {
         "COOPBOT_DATABASE_URL": database_url,

@@ -4,11 +4,9 @@ logged, counted in /metrics, listed for staff — and never holds up other rows.
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from aiohttp import web
 
 from bot.admin.context import ADMIN_KEY
@@ -18,23 +16,15 @@ from coopbot.config import REPO_KNOWLEDGE, load_settings
 from coopbot.inbound.pipeline import PipelineConfig
 from coopbot.messages import IncomingMessage
 from coopbot.storage.inbox import Claimed
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
-TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 SECRET = "pipeline-secret"
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI(TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
-
-
 async def test_a_failing_row_is_quarantined_and_blocks_nothing(
-    fake: FakeBotAPI, database_url: str, tmp_path: Path
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
+    fake = fake_api
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"

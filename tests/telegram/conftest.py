@@ -14,9 +14,8 @@ from aiohttp import web
 from bot.server import PIPELINE_KEY, TELEGRAM_KEY, make_app
 from coopbot.config import REPO_KNOWLEDGE, load_settings
 from coopbot.inbound.pipeline import Pipeline
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
-TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 SECRET = "s3cret-webhook-token"
 
 
@@ -29,14 +28,6 @@ class Running:
     db: str
     channel: Any
     pipeline: Pipeline
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
