@@ -48,7 +48,8 @@ class Composer:
             reply = self._ask_type(ask, selection.understanding)
             return Outcome((reply,), "ask_type", normalized, ask.ranked[0].entry.id, score)
         likely = self._likely(selection)
-        articles = self._articles(selection)
+        # off-topic messages are declined whatever matches: the law is searched only in domain
+        articles = self._articles(selection) if selection.in_domain else ()
         if (likely or articles) and selection.in_domain:
             ids = tuple(e.id for e in likely)
             replies = (self._suggest(likely, selection.understanding),) if likely else ()
