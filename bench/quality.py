@@ -34,7 +34,7 @@ from baselines import bm25_scorer  # noqa: E402
 from bot.cli import ask_json  # noqa: E402
 from bot.evaluate import read_jsonl, verdict  # noqa: E402
 from coopbot.config import REPO_KNOWLEDGE, load_settings  # noqa: E402
-from coopbot.core import build_core  # noqa: E402
+from coopbot.core import Core, build_core  # noqa: E402
 from coopbot.knowledge import KnowledgeBase  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval"
@@ -44,9 +44,8 @@ SETS = ("realistic.jsonl", "realistic_calib.jsonl", "heldout.jsonl", "dev.jsonl"
 Answers = dict[str, dict[str, Any]]
 
 
-def coopbot_answers(questions: list[str]) -> Answers:
+def coopbot_answers(core: Core, questions: list[str]) -> Answers:
     """This checkout's answers."""
-    core = build_core(load_settings())
     return {q: ask_json(core, q) for q in questions}
 
 
@@ -83,9 +82,8 @@ def baseline_answers(questions: list[str]) -> Answers:
     return {row["q"]: row for row in rows}
 
 
-def bm25_answers(questions: list[str], calib: list[dict[str, Any]]) -> Answers:
+def bm25_answers(kb: KnowledgeBase, questions: list[str], calib: list[dict[str, Any]]) -> Answers:
     """Plain BM25's best entry when its score passes the threshold best on the calibration set."""
-    kb = build_core(load_settings()).kb
     score = bm25_scorer(kb)
     scored = {q: score(q) for q in {*questions, *(r["q"] for r in calib)}}
     retired = dict(kb.retired)
@@ -93,8 +91,8 @@ def bm25_answers(questions: list[str], calib: list[dict[str, Any]]) -> Answers:
     def answers(t: float) -> Answers:
         out = {}
         for q, (entry, value) in scored.items():
-            ok = entry is not None and value >= t
-            out[q] = {"q": q, "confident": ok, "entries": [kb.entries[entry].id] if ok else []}
+            ids = [kb.entries[entry].id] if entry is not None and value >= t else []
+            out[q] = {"q": q, "confident": bool(ids), "entries": ids}
         return out
 
     def fitness(t: float) -> float:
@@ -187,8 +185,8 @@ def main() -> int:
     kb = core.kb
     retired = dict(kb.retired)
     systems: dict[str, Callable[[], Answers]] = {
-        "coopbot": lambda: coopbot_answers(questions),
-        "plain BM25": lambda: bm25_answers(questions, sets["realistic_calib.jsonl"]),
+        "coopbot": lambda: coopbot_answers(core, questions),
+        "plain BM25": lambda: bm25_answers(kb, questions, sets["realistic_calib.jsonl"]),
     }
     if not args.no_baseline:
         systems["today's ranker (before #13)"] = lambda: baseline_answers(questions)
