@@ -103,6 +103,7 @@ class Grammar:
     self_intro: PhraseSet = field(default_factory=PhraseSet)
     anywhere: PhraseSet = field(default_factory=PhraseSet)
     ending: PhraseSet = field(default_factory=PhraseSet)
+    yes_no: PhraseSet = field(default_factory=PhraseSet)  # endings that ask even without "?"
     joins: PhraseSet = field(default_factory=PhraseSet)
     types: Mapping[str, PhraseSet] = field(default_factory=dict)
     aspects: Mapping[str, PhraseSet] = field(default_factory=dict)
@@ -176,6 +177,14 @@ def is_question(text: str, g: Grammar) -> bool:
     return bool(words) and (
         text.rstrip().endswith("?") or g.anywhere.find(words) or g.ending.ends(words)
     )
+
+
+def asks_unmarked(sentence: str, g: Grammar) -> bool:
+    """A sentence without "?" in a message that marks its questions with "?": it asks only
+    when it opens with "cho em hỏi" or ends with a yes/no particle ("… không."); a question
+    word inside it is a statement's ("không nộp thêm gì", "mấy hộ", unaccented "máy")."""
+    words = g.words(sentence)
+    return bool(words) and (g.asks.at(words, 0) > 0 or g.yes_no.ends(words))
 
 
 def _is_intro(text: str, g: Grammar) -> bool:
@@ -261,7 +270,12 @@ def understand(text: str, g: Grammar) -> Understanding:
     """Parts, story, types, count and premises of one message."""
     story: list[str] = []
     parts: list[str] = []
-    for sentence in sentences(text):
+    found = sentences(text)
+    marked = any(s.endswith("?") for s in found)
+    for sentence in found:
+        if marked and not sentence.endswith("?") and not asks_unmarked(sentence, g):
+            story.append(_strip(sentence, g))
+            continue
         asked, statements = split_parts(sentence, g)
         parts.extend(asked)
         if statements:
@@ -359,6 +373,7 @@ def grammar(data: Mapping[str, object]) -> Grammar:
         self_intro=phrases(wrapping.get("self_intro")),
         anywhere=phrases(questions.get("anywhere")),
         ending=phrases(questions.get("ending")),
+        yes_no=phrases(questions.get("yes_no")),
         joins=phrases(questions.get("joins")),
         types={str(k): phrases(v) for k, v in section("types").items()},
         aspects={str(k): phrases(v) for k, v in section("aspects").items()},

@@ -57,6 +57,25 @@ def test_accents_are_respected_when_typed(g: Grammar) -> None:
     assert [p.text.rstrip("?") for p in u.parts] == ["Hợp tác xã cần mấy người"]
 
 
+def test_question_words_in_statements_when_questions_carry_a_question_mark(g: Grammar) -> None:
+    # the writer marks questions with "?": "không nộp gì", "mấy hộ", unaccented "may" (máy)
+    # inside a sentence closed by "." are a statement's words, which stays as context
+    u = understand(
+        "HTX tôi gửi nghị quyết giải thể rồi bỏ đó không nộp thêm gì. "
+        "Anh em mua may cay cua mấy hộ trong xã. Giờ HTX phải làm tiếp thủ tục nào?",
+        g,
+    )
+    assert [p.text.rstrip("?") for p in u.parts] == ["Giờ HTX phải làm tiếp thủ tục nào"]
+    assert "nghị quyết giải thể" in u.parts[0].context
+
+
+def test_an_unmarked_yes_no_question_still_asks(g: Grammar) -> None:
+    u = understand("Cho em hỏi HTX có được vay vốn ngân hàng. Lãi suất bao nhiêu?", g)
+    assert len(u.parts) == 2
+    u = understand("HTX có phải nộp báo cáo tài chính không. Nộp ở đâu?", g)
+    assert len(u.parts) == 2
+
+
 @pytest.mark.parametrize(
     ("text", "count"),
     [
