@@ -260,11 +260,14 @@ def fit_confidence(
     return float(theta[0]), np.asarray(theta[1:])
 
 
-def outcomes(judged: list[Judged], cal: Calibration, threshold: float) -> dict[str, int]:
-    """Message verdicts at a threshold: right, wrong (a confident wrong part), declined."""
+def outcomes(
+    judged: list[Judged], confidences: list[list[float]], threshold: float
+) -> dict[str, int]:
+    """Message verdicts at a threshold: right, wrong (a confident wrong part), declined;
+    ``confidences`` holds each judged message's part confidences."""
     counts = {"right": 0, "wrong": 0, "declined": 0, "oos_ok": 0, "oos": 0, "in": 0}
-    for j in judged:
-        answered = {e for e, v in j.tops if cal.part_confidence(v) >= threshold}
+    for j, conf in zip(judged, confidences, strict=True):
+        answered = {e for (e, _), c in zip(j.tops, conf, strict=True) if c >= threshold}
         if not j.expected:
             counts["oos"] += 1
             counts["oos_ok"] += not answered
@@ -283,11 +286,35 @@ def outcomes(judged: list[Judged], cal: Calibration, threshold: float) -> dict[s
     return counts
 
 
-def choose_threshold(judged: list[Judged], cal: Calibration) -> float:
+def confidences(judged: list[Judged], cal: Calibration) -> list[list[float]]:
+    """Each judged message's part confidences under ``cal``."""
+    return [[cal.part_confidence(v) for _, v in j.tops] for j in judged]
+
+
+def out_of_fold(
+    judged: list[Judged], phrasings: list[tuple[bool, tuple[float, ...]]], cal: Calibration
+) -> list[list[float]]:
+    """Part confidences of each message from a model fit without its fold: a threshold chosen on
+    the messages the model was fit on would promise fewer confident wrong answers than new
+    messages get."""
+    out: list[list[float]] = [[] for _ in judged]
+    for fold_no in range(FOLDS):
+        train = [j for n, j in enumerate(judged) if n % FOLDS != fold_no]
+        bias, weights = fit_confidence(train, phrasings)
+        fold_cal = replace(
+            cal, part_conf_bias=float(bias), part_conf_weights=tuple(float(w) for w in weights)
+        )
+        for n, j in enumerate(judged):
+            if n % FOLDS == fold_no:
+                out[n] = [fold_cal.part_confidence(v) for _, v in j.tops]
+    return out
+
+
+def choose_threshold(judged: list[Judged], conf: list[list[float]]) -> float:
     """The lowest threshold (most answers) keeping confidently wrong messages within budget
     and off-topic questions declined at least 95 % of the time."""
     for t in np.arange(0.30, 0.99, 0.01):
-        c = outcomes(judged, cal, float(t))
+        c = outcomes(judged, conf, float(t))
         if c["wrong"] <= WRONG_BUDGET * c["in"] and c["oos_ok"] >= 0.95 * c["oos"]:
             return round(float(t), 2)
     return 0.99
@@ -330,8 +357,12 @@ def main() -> int:
         part_conf_bias=round(bias, 4),
         part_conf_weights=tuple(round(float(v), 4) for v in conf),
     )
-    cal = replace(cal, part_threshold=choose_threshold(judged, cal))
-    print(f"part threshold {cal.part_threshold}: {outcomes(judged, cal, cal.part_threshold)}")
+    held = out_of_fold(judged, phrasings, cal)
+    cal = replace(cal, part_threshold=choose_threshold(judged, held))
+    t = cal.part_threshold
+    print(f"part threshold {t} (chosen out of fold): {outcomes(judged, held, t)}")
+    fitted = outcomes(judged, confidences(judged, cal), t)
+    print(f"  the final model on the messages it was fit on: {fitted}")
     print(json.dumps({"select": cal.select_weights, "conf": cal.part_conf_weights}))
     if args.write:
         cal.save()
