@@ -55,6 +55,20 @@ class AnswerWords:
         return False if self.means("no", text) else None
 
 
+def _chained(rules: Rules, exact: Rules) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Each replacement followed through the rules it is itself a key of: a typo key
+    ("thanh lâp" → "thành lập") ends where the synonym of its correction ends ("lập"), so the
+    typed, unaccented and correct forms analyse alike."""
+    out = {}
+    for key, target in rules.items():
+        seen = {key}
+        while target in exact and target not in seen:
+            seen.add(target)
+            target = exact[target]
+        out[key] = target
+    return out
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Rewrites token sequences and drops filler words, respecting accents where typed.
@@ -93,6 +107,7 @@ class Lexicon:
             folded.setdefault(tuple(fold(t) for t in src), target)
             if not has_diacritics(key):
                 plain[src] = target
+        exact, folded, plain = (_chained(rules, exact) for rules in (exact, folded, plain))
         longest = max((len(k) for k in exact), default=1)
         starts = frozenset(k[0] for k in folded)
         stops = frozenset(normalize(s) for s in stopwords)

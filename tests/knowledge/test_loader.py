@@ -82,6 +82,16 @@ def test_unknown_source(knowledge_copy: Path) -> None:
     ]
 
 
+def test_a_repeated_key_is_a_problem(knowledge_copy: Path) -> None:
+    # YAML keeps the last of two equal keys silently: a stray second "title:" would win
+    entry = yaml.safe_dump(
+        {"topic": "thu", "title": "Thử", "entries": [GOOD_ENTRY]}, allow_unicode=True
+    )
+    doubled = entry.replace("  title:", "  title: Sai\n  title:", 1)
+    (knowledge_copy / "faq" / "thu.yaml").write_text(doubled, encoding="utf-8")
+    assert any("duplicate key 'title'" in p for p in _problems(knowledge_copy))
+
+
 def test_duplicate_id_across_files(knowledge_copy: Path) -> None:
     _write(knowledge_copy, "thu.yaml", [GOOD_ENTRY])
     other = {**GOOD_ENTRY, "questions": ["một", "hai cau", "ba cau khac", "bon cau khac nua"]}

@@ -60,3 +60,11 @@ def test_repository_lexicon_expands_teencode(kb) -> None:  # type: ignore[no-unt
     words = kb.lexicon.analyze("dk htx ko bn tien j")
     assert words[:5] == ["dang", "ky", "hop", "tac", "xa"]
     assert "bao" in words and "nhieu" in words and "gi" in words
+
+
+def test_a_correction_ends_where_its_synonym_ends() -> None:
+    # "thanh lâp" is a typo of "thành lập", which means "lập": typed, unaccented and correct
+    # forms must analyse alike (an unaccented key shadowed by the typo rule once kept "thanh")
+    lex = Lexicon.from_mapping({"thanh lâp": "thành lập", "thành lập": "lập", "lập": "lập"})
+    assert lex.analyze("thành lập htx") == lex.analyze("thanh lap htx") == ["lap", "htx"]
+    assert lex.analyze("thanh lâp htx") == ["lap", "htx"]
