@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from coopbot.text.normalize import fold, has_diacritics, normalize, tokens
 
 Rules = Mapping[tuple[str, ...], tuple[str, ...]]
+ANALYZE_CACHE = 65_536  # analysed texts kept: every phrasing, answer and law clause, and queries
 
 
 def _phrases(words: Iterable[str]) -> frozenset[str]:
@@ -86,6 +88,9 @@ class Lexicon:
     max_len: int = 1
     starts: frozenset[str] = frozenset()  # folded first words of every key (fast skip)
     answers: AnswerWords = field(default_factory=AnswerWords)
+    _analysed: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def from_mapping(
@@ -146,5 +151,14 @@ class Lexicon:
         return rules.get(key)
 
     def analyze(self, text: str) -> list[str]:
-        """Text → lexicon-expanded, folded tokens with stopwords removed."""
-        return [fold(w) for w in self.expand(tokens(text)) if w not in self.stopwords]
+        """Text → lexicon-expanded, folded tokens with stopwords removed. Pure in the text, so
+        remembered: an index rebuilt after staff attach a phrasing re-reads thousands of
+        unchanged texts."""
+        found = self._analysed.get(text)
+        if found is None:
+            words = self.expand(tokens(text))
+            found = tuple(sys.intern(fold(w)) for w in words if w not in self.stopwords)
+            if len(self._analysed) >= ANALYZE_CACHE:
+                self._analysed.clear()
+            self._analysed[text] = found
+        return list(found)
