@@ -204,12 +204,14 @@ def build_core(
     observer: Observer | None = None,
     composer: Composer | None = None,
     kb: KnowledgeBase | None = None,
+    router: Router | None = None,
 ) -> Core:
-    """Load knowledge, build the router and the dispatcher chain; the caller owns the stores."""
+    """Load knowledge, build the router (unless one built for ``kb`` with the same settings is
+    given) and the dispatcher chain; the caller owns the stores."""
     stores = stores or Stores()
-    kb = kb or load_knowledge(settings.knowledge_dir)
+    kb = kb or (router.kb if router else load_knowledge(settings.knowledge_dir))
     factory = RouterFactory(settings.max_message_chars, settings.retention_days)
-    live = LiveRouter(factory, kb)
+    live = LiveRouter(factory, kb, router)
     secret = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else b""
     key = secret or DEV_KEY
     observer = observer or NullObserver()

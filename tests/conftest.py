@@ -42,9 +42,11 @@ def shared_core(settings_default: Settings) -> Core:
 
 
 @pytest.fixture
-def core(settings_default: Settings) -> Core:
-    """A fresh core with an in-memory inquiry log."""
-    return build_core(settings_default, Stores(inquiries=MemoryInquiryLog()))
+def core(settings_default: Settings, shared_core: Core) -> Core:
+    """A fresh core with an in-memory inquiry log (over the shared, immutable index)."""
+    assert shared_core.live.router.kb is shared_core.live.base_kb  # nobody changed it
+    stores = Stores(inquiries=MemoryInquiryLog())
+    return build_core(settings_default, stores, router=shared_core.live.router)
 
 
 @pytest.fixture

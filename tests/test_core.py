@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -162,3 +163,18 @@ async def test_feedback_buttons_vote_on_the_answer(core: Core) -> None:
     other = IncomingMessage(UserKey("web", "someone-else"), payload=down, kind="payload")
     await core.handle(other)  # nobody can vote on another user's answer
     assert [i.feedback for i in log.items] == [-1]
+
+
+async def test_cores_may_share_a_router_built_for_their_knowledge(
+    shared_core: Core, settings_default: Settings
+) -> None:
+    router = shared_core.live.router
+    other = build_core(settings_default, Stores(inquiries=MemoryInquiryLog()), router=router)
+    assert other.live.router is router and other.kb is shared_core.kb
+    await other.live.apply_phrasings({"tl-so-thanh-vien-toi-thieu-htx": ["một câu mới thêm"]})
+    assert other.live.router is not router and shared_core.live.router is router
+    longer = settings_default.model_copy(
+        update={"max_message_chars": settings_default.max_message_chars + 1}
+    )
+    with pytest.raises(ValueError, match="another knowledge base or limits"):
+        build_core(longer, router=router)

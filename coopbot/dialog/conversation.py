@@ -30,10 +30,14 @@ class LiveRouter:
     off the event loop and swaps it in with one assignment; messages in flight finish on the old.
     The one mutable cell of the core, on purpose."""
 
-    def __init__(self, factory: RouterFactory, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, factory: RouterFactory, kb: KnowledgeBase, router: Router | None = None
+    ) -> None:
         self.factory = factory
         self.base_kb = kb  # the knowledge/ files, before attached phrasings
-        self.router = factory.build(kb)
+        if router is not None and not factory.made(router, kb):
+            raise ValueError("the router given was built for another knowledge base or limits")
+        self.router = router or factory.build(kb)  # a router is immutable: cores may share one
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -45,6 +45,14 @@ class RouterFactory:
         """A router (and its retrieval index) over ``kb``."""
         return Router(kb, Retriever(kb, self.calibration), self.max_chars, self.retention_days)
 
+    def made(self, router: Router, kb: KnowledgeBase) -> bool:
+        """Whether ``router`` is what ``build(kb)`` would make (so it can be shared)."""
+        return (
+            router.kb is kb
+            and (router.max_chars, router.retention_days) == (self.max_chars, self.retention_days)
+            and (self.calibration is None or router.retriever.calibration is self.calibration)
+        )
+
 
 class Router:
     """Pure routing over the knowledge base; no I/O."""

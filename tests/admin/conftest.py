@@ -79,7 +79,9 @@ async def start_site(url: str, shared: Core) -> tuple[Site, web.AppRunner]:
     engine = make_engine(url)
     inquiries = SqlInquiryLog(engine)
     stores = Stores(inquiries, SqlDialogStore(engine), SqlAssessmentLog(engine))
-    core = build_core(load_settings(knowledge_dir=REPO_KNOWLEDGE), stores, kb=shared.kb)
+    settings = load_settings(knowledge_dir=REPO_KNOWLEDGE)
+    assert shared.live.router.kb is shared.live.base_kb  # the shared core stays as loaded
+    core = build_core(settings, stores, router=shared.live.router)  # the index is built once
     await inquiries.start()
     app = web.Application()
     add_routes(app, Pipeline(core, MemoryInbox(), {}, MemoryContactStore()))
