@@ -31,7 +31,7 @@ from coopbot.storage.chat_context import SqlChatContextStore
 from coopbot.storage.curation import CurationStore
 from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
-from coopbot.storage.inbox import SqlInbox
+from coopbot.storage.inbox_sql import SqlInbox
 from coopbot.storage.inquiries import SqlInquiryLog
 from coopbot.storage.migrate import upgrade_async
 from coopbot.storage.presence import Presence

@@ -2,10 +2,12 @@
 processor handles).
 
 Webhook and polling channels call ``accept``: the update and its dedupe key are committed to
-the inbox before the platform gets its 200, then the chat's rows are worked off in order —
-contact bookkeeping, the channel's ``prepare`` (translation that needs per-chat state), the
-core, sending with retry, observation. Synchronous channels (``/api/chat``, the terminal) call
-``handle_now``: their reply is their acknowledgement. Text is sanitised here, once, for all.
+the inbox before the platform gets its 200 (already leased to this process when its chat has
+nothing else pending, so the usual message needs no separate claim), then the chat's rows are
+worked off in order — contact bookkeeping, the channel's ``prepare`` (translation that needs
+per-chat state), the core, replies kept in the row, sending with retry, observation.
+Synchronous channels (``/api/chat``, the terminal) call ``handle_now``: their reply is their
+acknowledgement. Text is sanitised here, once, for all.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class Pipeline:
         self.order = PerKey()
         self._limit = asyncio.Semaphore(self.config.concurrency)
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._dirty: set[tuple[str, str]] = set()
+        self._dirty: set[tuple[str, str]] = set()  # chats where a claim may find a row
+        self._ready: dict[tuple[str, str], Claimed] = {}  # rows the inbox handed over held
         self._active: set[tuple[str, str]] = set()  # contacts known active (one write each)
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -126,17 +129,39 @@ class Pipeline:
             chat=clean_id(env.chat, 64),
             message=clean_message(env.message),
         )
-        fresh = await self.inbox.accept(env)
-        if fresh:
+        if self._closing or env.channel not in self.senders:
+            fresh = await self.inbox.accept(env)
+            if fresh:
+                self.schedule(env.channel, env.chat)
+            return fresh
+        accepted = await self.inbox.accept_and_claim(
+            env, self.owner, self.clock(), self.config.lease
+        )
+        if accepted.claimed is not None:
+            await self._start(env.channel, accepted.claimed)
+        elif accepted.fresh:
             self.schedule(env.channel, env.chat)
-        return fresh
+        return accepted.fresh
+
+    async def _start(self, channel: str, item: Claimed) -> None:
+        """Work on a row the inbox handed over already held (its chat was idle)."""
+        if self._closing:  # no work starts now: give the row back at once
+            await self.inbox.release(item.id, self.clock(), "shutting down", False)
+            return
+        key = (channel, item.chat)
+        self._ready[key] = item
+        self._wake(key)
 
     def schedule(self, channel: str, chat: str) -> None:
         """Work off the chat's pending rows (one worker task per chat)."""
         key = (channel, chat)
         self._dirty.add(key)
+        self._wake(key)
+
+    def _wake(self, key: tuple[str, str]) -> None:
+        """Start the chat's worker task unless it runs already."""
         if key not in self._tasks and not self._closing:
-            self._tasks[key] = asyncio.create_task(self._drain(key), name=f"inbox:{channel}")
+            self._tasks[key] = asyncio.create_task(self._drain(key), name=f"inbox:{key[0]}")
 
     async def join(self) -> None:
         """Wait until no chat has work running (tests, benchmarks)."""
@@ -144,20 +169,24 @@ class Pipeline:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     async def _drain(self, key: tuple[str, str]) -> None:
-        """Claim and process the chat's rows, oldest first, until none is left for us."""
+        """Process the chat's rows, oldest first: the one handed over, then claimed ones while
+        a claim may find something (``_dirty``)."""
         channel, chat = key
         try:
             async with self._limit, self.order.hold(f"{channel}:{chat}"):
-                while key in self._dirty and not self._closing:
-                    self._dirty.discard(key)
-                    while not self._closing:
+                while not self._closing:
+                    item = self._ready.pop(key, None)
+                    if item is None:
+                        if key not in self._dirty:
+                            break
+                        self._dirty.discard(key)
                         now = self.clock()
                         item = await self.inbox.claim(
                             channel, chat, self.owner, now, self.config.lease
                         )
                         if item is None:
-                            break
-                        await self._process(channel, item)
+                            continue
+                    await self._process(channel, item)
         except Exception as exc:  # the claim itself failed: the sweeper tries again later
             if unavailable(exc):
                 log.warning("inbox unavailable for a %s chat: %s", channel, exc)
@@ -174,6 +203,7 @@ class Pipeline:
             log.warning("another worker took over a %s row", channel)
         except Exception as exc:
             await self._failed(channel, item, exc)
+            self._dirty.add((channel, item.chat))  # quarantined, or due later: look again
 
     async def _answer_and_send(self, channel: str, item: Claimed) -> None:
         """The core's replies (computed once, kept in the row), then every reply not yet sent."""
@@ -196,7 +226,15 @@ class Pipeline:
             sent += 1
             if sent < len(replies):  # the last one needs no count: the row is finished next
                 await self.inbox.progress(item.id, sent, self.owner, self._lease())
-        await self.inbox.finish(item.id)
+        await self._finish(channel, item)
+
+    async def _finish(self, channel: str, item: Claimed) -> None:
+        """Mark the row done; the chat needs another claim only if rows wait behind it. Any
+        row committed before the finish is counted by it, later ones set ``_dirty`` again."""
+        key = (channel, item.chat)
+        self._dirty.discard(key)
+        if await self.inbox.finish(item.id):
+            self._dirty.add(key)
 
     async def _answer(self, channel: str, sender: ReplySender, item: Claimed) -> tuple[Reply, ...]:
         """Contact bookkeeping, the channel's translation, then the core."""

@@ -10,8 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from coopbot.messages import UserKey
-from coopbot.storage.db import session_factory, upsert
+from coopbot.storage.db import session_factory
+from coopbot.storage.driver import Driver
 from coopbot.storage.tables import Contact
+
+SET_ACTIVE = """
+    INSERT INTO contact (channel, chat_id, active, updated_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (channel, chat_id) DO UPDATE
+    SET active = excluded.active, updated_at = excluded.updated_at
+    WHERE contact.active <> excluded.active
+"""
 
 
 class ContactStore(ABC):
@@ -54,23 +62,15 @@ class SqlContactStore(ContactStore):
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
+        self._db = Driver(engine)
+        self._upsert = self._db.sql(SET_ACTIVE)
+        self._updated_at = self._db.binder(Contact, "updated_at")
 
     async def set_active(self, channel: str, chat_id: str, active: bool) -> None:
-        """Upsert; nothing is written when an existing row already says so."""
-
-        def change(row: Contact, created: bool) -> bool:
-            if not created and row.active == active:
-                return False
-            row.active, row.updated_at = active, datetime.now(UTC)
-            return True
-
-        await upsert(
-            self._sessions,
-            Contact,
-            (channel, chat_id),
-            lambda: Contact(channel=channel, chat_id=chat_id, active=active),
-            change,
-        )
+        """One upsert (the first message of every chat runs it); nothing is written when an
+        existing row already says so."""
+        now = self._updated_at(datetime.now(UTC))
+        await self._db.fetch(self._upsert, channel, chat_id, active, now)
 
     async def is_active(self, channel: str, chat_id: str) -> bool | None:
         """Get."""

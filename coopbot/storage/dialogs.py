@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from coopbot.errors import StorageError
 from coopbot.messages import UserKey
 from coopbot.storage.db import session_factory
+from coopbot.storage.driver import Driver
 from coopbot.storage.tables import Assessment, DialogState
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ class SqlDialogStore(DialogStore):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
+        self._db = Driver(engine)
+        self._get = self._db.sql("SELECT data, version FROM dialog_state WHERE user_key = $1")
         self.cross_process_lock = engine.dialect.name == "postgresql"
         self._conn: ContextVar[AsyncConnection | None] = ContextVar(
             f"dialog-lock-{id(self)}", default=None
@@ -153,15 +156,14 @@ class SqlDialogStore(DialogStore):
 
     async def get(self, user_key: str) -> Stored | None:
         """The state, or None (a plain SELECT: this runs for every message)."""
+        held = self._conn.get()
+        if held is None:  # straight on the driver connection (storage.driver)
+            rows = await self._db.fetch(self._get, user_key)
+            return Stored(dict(self._db.from_json(rows[0][0])), int(rows[0][1])) if rows else None
         query = select(col(DialogState.data), col(DialogState.version)).where(
             col(DialogState.user_key) == user_key
         )
-        held = self._conn.get()
-        if held is not None:
-            row = (await held.execute(query)).first()
-        else:
-            async with self._engine.connect() as conn:
-                row = (await conn.execute(query)).first()
+        row = (await held.execute(query)).first()
         return Stored(dict(row[0]), int(row[1])) if row else None
 
     async def put(self, user_key: str, data: dict[str, Any], version: int | None) -> None:

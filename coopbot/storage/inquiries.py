@@ -9,13 +9,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from coopbot.messages import UserKey
 from coopbot.observe import NullObserver, Observer
 from coopbot.storage.db import session_factory
+from coopbot.storage.driver import Driver
 from coopbot.storage.quarantine import (
     Quarantined,
     QuarantineStore,
@@ -121,6 +122,8 @@ class SqlInquiryLog(InquiryLog):
     ) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
+        self._db = Driver(engine)
+        self._binders = {name: self._db.binder(Inquiry, name) for name in COLUMNS}
         self._queue: asyncio.Queue[tuple[InquiryRecord, asyncio.Future[None]]] = asyncio.Queue(
             maxsize=10_000
         )
@@ -208,8 +211,7 @@ class SqlInquiryLog(InquiryLog):
         delay = 0.1
         while True:
             try:
-                async with self._engine.begin() as conn:  # one executemany, no ORM unit of work
-                    await conn.execute(insert(Inquiry), [_values(item) for item, _ in batch])
+                await self._insert(batch)
                 break
             except Exception as exc:  # any driver error: an outage, or a record it refuses
                 if _schema_pending(exc):  # not migrated (yet, or halfway): wait, as for an outage
@@ -220,6 +222,19 @@ class SqlInquiryLog(InquiryLog):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self._resolve(batch)
+
+    async def _insert(self, batch: list[tuple[InquiryRecord, asyncio.Future[None]]]) -> None:
+        """One multi-row INSERT on the driver connection: one statement and round trip, and on
+        SQLite the write lock is held only while it runs (see ``storage.driver``)."""
+        rows = [_values(item) for item, _ in batch]
+        args = [self._binders[name](row[name]) for row in rows for name in COLUMNS]
+        width = len(COLUMNS)
+        groups = ", ".join(
+            "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+            for r in range(len(rows))
+        )
+        sql = f"INSERT INTO inquiry ({', '.join(COLUMNS)}) VALUES {groups}"
+        await self._db.fetch(self._db.sql(sql), *args)
 
     async def _refused(
         self, batch: list[tuple[InquiryRecord, asyncio.Future[None]]], exc: Exception
@@ -262,6 +277,21 @@ class SqlInquiryLog(InquiryLog):
                 done.set_result(None)
 
 
+COLUMNS = (  # what ``_values`` fills, in the order of the INSERT
+    "created_at",
+    "channel",
+    "user_key",
+    "kind",
+    "text",
+    "normalized",
+    "entry_id",
+    "score",
+    "confident",
+    "ref",
+    "feedback",
+    "runner_up",
+    "margin",
+)
 SCHEMA_PENDING = ("no such table", "no such column", "has no column named", "does not exist")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -91,6 +91,9 @@ class Assessment(SQLModel, table=True):
     outcome: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
+INBOX_HELD = "status = 'pending' AND owner IS NOT NULL"
+
+
 class InboxRow(SQLModel, table=True):
     """An update a platform delivered, committed before the webhook answers 200; worked off in
     order per chat by whichever process claims it (``owner`` until ``lease_until``)."""
@@ -100,6 +103,14 @@ class InboxRow(SQLModel, table=True):
         UniqueConstraint("channel", "dedupe", name="uq_inbox_dedupe"),
         Index("ix_inbox_chat", "channel", "chat", "status", "seq"),
         Index("ix_inbox_due", "status", "not_before"),
+        Index(  # one held row per chat (migration 0012)
+            "uq_inbox_held",
+            "channel",
+            "chat",
+            unique=True,
+            sqlite_where=text(INBOX_HELD),
+            postgresql_where=text(INBOX_HELD),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

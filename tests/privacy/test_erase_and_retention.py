@@ -18,7 +18,7 @@ from coopbot.storage.channel_state import SqlContactStore
 from coopbot.storage.chat_context import SqlChatContextStore
 from coopbot.storage.curation import CurationStore
 from coopbot.storage.db import session_factory
-from coopbot.storage.inbox import SqlInbox
+from coopbot.storage.inbox_sql import SqlInbox
 from coopbot.storage.quarantine import Quarantined, SqlQuarantineStore
 from coopbot.storage.retention import apply_retention
 from coopbot.storage.subscribers import Subscription

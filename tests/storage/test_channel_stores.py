@@ -33,6 +33,11 @@ async def test_contacts_set_and_read(stores: Any) -> None:
     await contacts.set_active("zalo", "8372615048291736452", True)
     await contacts.set_active("zalo", "8372615048291736452", False)
     assert await contacts.is_active("zalo", "8372615048291736452") is False
+    await contacts.set_active("zalo", "8372615048291736452", True)
+    assert await contacts.is_active("zalo", "8372615048291736452") is True
+    # two workers see a chat's first message at once: one row, no error
+    await asyncio.gather(*(contacts.set_active("telegram", "55", True) for _ in range(6)))
+    assert await contacts.is_active("telegram", "55") is True
 
 
 async def test_token_seed_lease_replace(stores: Any) -> None:

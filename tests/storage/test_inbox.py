@@ -1,5 +1,5 @@
 """The inbox contract (memory twin, SQLite, PostgreSQL): dedupe, per-chat order across owners,
-leases, retries, quarantine, erasure."""
+leases, updates stored already claimed, retries, quarantine, erasure."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from coopbot.inbound.envelope import Envelope
 from coopbot.messages import Button, IncomingMessage, Reply, UserKey
 from coopbot.storage.db import make_engine
-from coopbot.storage.inbox import Inbox, LeaseLost, MemoryInbox, SqlInbox
-from coopbot.storage.migrate import upgrade_async
+from coopbot.storage.inbox import Inbox, LeaseLost, MemoryInbox
+from coopbot.storage.inbox_sql import SqlInbox
+from coopbot.storage.migrate import upgrade, upgrade_async
 from coopbot.storage.quarantine import SqlQuarantineStore
 
 
@@ -114,3 +116,80 @@ async def test_erase_forgets_the_chats_rows(inbox: Inbox) -> None:
     await inbox.accept(env("7", "2"))
     assert await inbox.erase_user(UserKey("telegram", "42"), "k") == 1
     assert await inbox.due(0.0) == [("telegram", "7")]
+
+
+async def test_an_update_of_an_idle_chat_is_stored_already_claimed(inbox: Inbox) -> None:
+    first = await inbox.accept_and_claim(env("42", "1", "m1"), "A", 100.0, 30.0)
+    assert first.fresh and first.claimed is not None
+    assert first.claimed.message.text == "m1" and first.claimed.context == {"callback": "cq1"}
+    assert first.claimed.replies is None and (first.claimed.sent, first.claimed.attempts) == (0, 0)
+    behind = await inbox.accept_and_claim(env("42", "2", "m2"), "B", 101.0, 30.0)
+    assert behind.fresh and behind.claimed is None  # the chat has a pending row
+    assert await inbox.claim("telegram", "42", "B", 101.0, 30.0) is None  # A holds the chat
+    retry = await inbox.accept_and_claim(env("42", "1", "m1"), "B", 102.0, 30.0)
+    assert not retry.fresh and retry.claimed is None
+    assert await inbox.accept(env("7", "3")) is True  # without an owner: stored, not held
+    assert await inbox.claim("telegram", "7", "B", 101.0, 30.0) is not None
+    again = await inbox.claim("telegram", "42", "B", 131.0, 30.0)
+    assert again is not None and again.id == first.claimed.id
+    assert (again.message, again.context) == (first.claimed.message, first.claimed.context)
+
+
+async def test_finish_tells_whether_the_chat_has_more(inbox: Inbox) -> None:
+    one = (await inbox.accept_and_claim(env("42", "1"), "A", 100.0, 30.0)).claimed
+    await inbox.accept(env("42", "2"))
+    await inbox.accept(env("7", "3"))
+    assert one is not None and await inbox.finish(one.id) is True
+    two = await inbox.claim("telegram", "42", "A", 100.0, 30.0)
+    assert two is not None and await inbox.finish(two.id) is False  # chat 7 does not count
+
+
+async def test_only_one_of_many_racing_updates_of_an_idle_chat_is_held(inbox: Inbox) -> None:
+    for chat in ("1", "2", "3", "4", "5"):  # the first round also opens the pool's connections
+        results = await asyncio.gather(
+            *(
+                inbox.accept_and_claim(env(chat, f"{chat}-{i}"), f"W{i}", 100.0, 30.0)
+                for i in range(8)
+            )
+        )
+        assert all(r.fresh for r in results)
+        assert sum(r.claimed is not None for r in results) == 1
+    assert (await inbox.counts())["pending"] == 40
+
+
+async def test_the_held_row_goes_first_even_when_an_earlier_one_arrives_late(
+    inbox: Inbox,
+) -> None:
+    later = Envelope("11", "42", IncomingMessage(UserKey("telegram", "42"), text="m11"), seq=11)
+    earlier = Envelope("10", "42", IncomingMessage(UserKey("telegram", "42"), text="m10"), seq=10)
+    held = (await inbox.accept_and_claim(later, "A", 100.0, 30.0)).claimed
+    assert held is not None and (await inbox.accept_and_claim(earlier, "B", 100.0, 30.0)).fresh
+    assert await inbox.claim("telegram", "42", "B", 101.0, 30.0) is None  # one row at a time
+    taken = await inbox.claim("telegram", "42", "B", 131.0, 30.0)  # A died: its row first
+    assert taken is not None and taken.message.text == "m11"
+    assert await inbox.finish(taken.id) is True
+    nxt = await inbox.claim("telegram", "42", "B", 132.0, 30.0)
+    assert nxt is not None and nxt.message.text == "m10"
+
+
+async def test_migration_0012_keeps_one_held_row_per_chat(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url, "0011")
+    engine = make_engine(database_url)
+    try:
+        rows = [("1", "42", "A"), ("2", "42", "B"), ("3", "7", "C")]
+        async with engine.begin() as conn:
+            for dedupe, chat, owner in rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO inbox (channel, dedupe, chat, seq, status, sent, owner,"
+                        " lease_until, not_before, attempts, created_at) VALUES ('telegram',"
+                        " :d, :c, 0, 'pending', 0, :o, 9e9, 0, 0, CURRENT_TIMESTAMP)"
+                    ),
+                    {"d": dedupe, "c": chat, "o": owner},
+                )
+        await upgrade_async(database_url)
+        async with engine.connect() as conn:
+            query = text("SELECT dedupe FROM inbox WHERE owner IS NOT NULL ORDER BY dedupe")
+            assert (await conn.execute(query)).scalars().all() == ["1", "3"]
+    finally:
+        await engine.dispose()

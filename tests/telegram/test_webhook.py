@@ -225,15 +225,15 @@ async def test_150_updates_from_one_chat_are_answered_in_order(bot: Running) -> 
 async def test_no_ack_while_the_database_is_down_then_answered(start_bot: Any) -> None:
     running = await start_bot(webhook=True)
     fake = running.fake
-    inbox, real = running.pipeline.inbox, running.pipeline.inbox.accept
+    inbox, real = running.pipeline.inbox, running.pipeline.inbox.accept_and_claim
 
-    async def down(env: Any) -> bool:
+    async def down(*args: Any) -> Any:
         raise ConnectionRefusedError("database unreachable")
 
-    running.pipeline.inbox.accept = down  # type: ignore[method-assign]
+    inbox.accept_and_claim = down  # type: ignore[method-assign]
     await fake.push(fake.text_update(610, "lap htx can bn nguoi"), update_id=7001)
     assert fake.webhook_statuses[-1] == 503  # not acknowledged: Telegram keeps it and retries
-    inbox.accept = real  # type: ignore[method-assign]
+    inbox.accept_and_claim = real  # type: ignore[method-assign]
     await fake.push(fake.text_update(610, "lap htx can bn nguoi"), update_id=7001)
     assert fake.webhook_statuses[-1] == 200
     await fake.wait_for(1, chat_id=610)
