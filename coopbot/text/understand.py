@@ -187,6 +187,12 @@ def asks_unmarked(sentence: str, g: Grammar) -> bool:
     return bool(words) and (g.asks.at(words, 0) > 0 or g.yes_no.ends(words))
 
 
+def statement(sentence: str, g: Grammar) -> str:
+    """A statement's clauses without wrapping and self-introductions (names stay out)."""
+    cores = (_strip(clause, g) for clause in _clauses(sentence, g))
+    return " ".join(c for c in cores if c and g.self_intro.at(g.words(c), 0) == 0)
+
+
 def _is_intro(text: str, g: Grammar) -> bool:
     """A self-introduction ("tôi là Hùng ở Đắk Lắk"): background, never the question."""
     return g.self_intro.at(g.words(text), 0) > 0 and not is_question(text, g)
@@ -274,7 +280,7 @@ def understand(text: str, g: Grammar) -> Understanding:
     marked = any(s.endswith("?") for s in found)
     for sentence in found:
         if marked and not sentence.endswith("?") and not asks_unmarked(sentence, g):
-            story.append(_strip(sentence, g))
+            story.append(statement(sentence, g))
             continue
         asked, statements = split_parts(sentence, g)
         parts.extend(asked)
