@@ -39,6 +39,7 @@ from coopbot.text.normalize import fold  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval"
 FOLDS = 5
+REPEATS = 10  # fold draws averaged when the threshold is chosen
 OOS_WEIGHT = 3.0  # off-topic questions are few; weigh them up
 MESSAGE_WEIGHT = 3.0  # realistic messages count more than short phrasings
 L2 = 1e-5
@@ -231,7 +232,7 @@ def replace_score(sel: Selector, e: int, values: tuple[float, ...], cal: Calibra
 def conf_inputs(scores: list[float], old: tuple[float, ...]) -> tuple[float, ...]:
     """A phrasing sample's confidence inputs with its score and margin under the new weights."""
     margin = scores[0] - scores[1] if len(scores) > 1 else scores[0]
-    return (scores[0], margin, *old[2:])
+    return (scores[0], margin, *old[2:])  # a phrasing is one part: nothing shared
 
 
 def fit_confidence(
@@ -293,36 +294,53 @@ def confidences(judged: list[Judged], cal: Calibration) -> list[list[float]]:
 
 
 def out_of_fold(
-    judged: list[Judged], phrasings: list[tuple[bool, tuple[float, ...]]], cal: Calibration
+    judged: list[Judged],
+    phrasings: list[tuple[bool, tuple[float, ...]]],
+    cal: Calibration,
+    seed: int = 0,
 ) -> list[list[float]]:
-    """Part confidences of each message from a model fit without its fold: a threshold chosen on
-    the messages the model was fit on would promise fewer confident wrong answers than new
-    messages get."""
+    """Part confidences of each message from a model fit without its fold (folds drawn by
+    ``seed``): a threshold chosen on the messages the model was fit on would promise fewer
+    confident wrong answers than new messages get."""
+    folds = np.random.default_rng(seed).permutation(len(judged)) % FOLDS
     out: list[list[float]] = [[] for _ in judged]
     for fold_no in range(FOLDS):
-        train = [j for n, j in enumerate(judged) if n % FOLDS != fold_no]
+        train = [j for n, j in enumerate(judged) if folds[n] != fold_no]
         bias, weights = fit_confidence(train, phrasings)
         fold_cal = replace(
             cal, part_conf_bias=float(bias), part_conf_weights=tuple(float(w) for w in weights)
         )
         for n, j in enumerate(judged):
-            if n % FOLDS == fold_no:
+            if folds[n] == fold_no:
                 out[n] = [fold_cal.part_confidence(v) for _, v in j.tops]
     return out
 
 
-def choose_threshold(judged: list[Judged], conf: list[list[float]]) -> float:
+def choose_threshold(judged: list[Judged], repeats: list[list[list[float]]]) -> float:
     """The lowest threshold (most answers) keeping confidently wrong messages within budget
-    and off-topic questions declined at least 95 % of the time. The budget is the target less
-    one standard error of a share measured on this many messages: the lowest threshold that
-    meets the target here is picked partly for its luck, and new messages would exceed it."""
+    and off-topic questions declined at least 95 % of the time, on average over ``repeats``
+    (out-of-fold confidences from several fold draws: one draw's luck moves the threshold by
+    a few hundredths, and with it a dozen answers). The budget is the target less one standard
+    error of a share measured on this many messages: the lowest threshold that meets the
+    target here is picked partly for its luck, and new messages would exceed it."""
     n_in = sum(1 for j in judged if j.expected)
     budget = WRONG_BUDGET - math.sqrt(WRONG_BUDGET * (1 - WRONG_BUDGET) / max(n_in, 1))
     for t in np.arange(0.30, 0.99, 0.01):
-        c = outcomes(judged, conf, float(t))
-        if c["wrong"] <= budget * c["in"] and c["oos_ok"] >= 0.95 * c["oos"]:
+        counts = [outcomes(judged, conf, float(t)) for conf in repeats]
+        wrong = sum(c["wrong"] for c in counts) / len(counts)
+        oos_ok = sum(c["oos_ok"] for c in counts) / len(counts)
+        n = counts[0]
+        if wrong <= budget * n["in"] and oos_ok >= 0.95 * n["oos"]:
             return round(float(t), 2)
     return 0.99
+
+
+def mean_outcomes(
+    judged: list[Judged], repeats: list[list[list[float]]], threshold: float
+) -> dict[str, float]:
+    """``outcomes`` averaged over several out-of-fold draws."""
+    counts = [outcomes(judged, conf, threshold) for conf in repeats]
+    return {k: round(sum(c[k] for c in counts) / len(counts), 1) for k in counts[0]}
 
 
 def main() -> int:
@@ -362,10 +380,10 @@ def main() -> int:
         part_conf_bias=round(bias, 4),
         part_conf_weights=tuple(round(float(v), 4) for v in conf),
     )
-    held = out_of_fold(judged, phrasings, cal)
+    held = [out_of_fold(judged, phrasings, cal, seed) for seed in range(REPEATS)]
     cal = replace(cal, part_threshold=choose_threshold(judged, held))
     t = cal.part_threshold
-    print(f"part threshold {t} (chosen out of fold): {outcomes(judged, held, t)}")
+    print(f"part threshold {t} (out of fold, mean of {REPEATS}): {mean_outcomes(judged, held, t)}")
     fitted = outcomes(judged, confidences(judged, cal), t)
     print(f"  the final model on the messages it was fit on: {fitted}")
     print(json.dumps({"select": cal.select_weights, "conf": cal.part_conf_weights}))

@@ -41,7 +41,9 @@ class Calibration:
         *(0.0,) * 13,
     )
     select_bias: float = 0.0
-    part_conf_weights: tuple[float, ...] = (6.0, 4.0, 0.0, 2.0, 0.5, -1.0, 1.5, -2.0, 0.0, 0.0, 0.5)
+    part_conf_weights: tuple[float, ...] = (
+        *(6.0, 4.0, 0.0, 2.0, 0.5, -1.0, 1.5, -2.0, 0.0, 0.0, 0.5, 0.5),
+    )
     part_conf_bias: float = -5.0
     part_threshold: float = 0.5
     part_suggest: float = 0.15

@@ -12,6 +12,7 @@ covers. Weights and the confidence model are fit by ``bench/calibrate.py`` on ca
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,7 @@ PART_CONF_FEATURES = (
     "length",
     "parts",
     "agree",
+    "shared",
 )
 POOL = 10  # entries taken from each ranked list
 SHORT_PART = 4  # analysed words below which a part is searched with its context
@@ -142,25 +144,36 @@ class Selector:
         """The selection, computed."""
         u = understand(text, self.grammar)
         whole = self.retriever.query(u.question if len(u.parts) > 1 else u.parts[0].context)
-        in_domain = self.retriever.in_domain(list(whole.tokens))
+        # the domain may be named only in the story ("HTX em … Được không?")
+        in_domain = self.retriever.in_domain(list(whole.tokens)) or self.retriever.in_domain(
+            self.retriever.analyzer.analyze(u.story)
+        )
         memo: dict[str, list[Candidate]] = {}
-        choices = tuple(self.choose(part, u, whole, in_domain, exclude, memo) for part in u.parts)
+        rankings = [self.rank(part, u, whole, exclude, memo) for part in u.parts]
+        tops = Counter(r[0].index for r in rankings if r)
+        choices = tuple(
+            self.choose(
+                part, ranked, u, whole, in_domain, tops[ranked[0].index] - 1 if ranked else 0
+            )
+            for part, ranked in zip(u.parts, rankings, strict=True)
+        )
         return Selection(u, choices, in_domain, whole.tokens)
 
     def choose(
         self,
         part: Part,
+        ranked: tuple[Scored, ...],
         u: Understanding,
         whole: Query,
         in_domain: bool,
-        exclude: int | None = None,
-        memo: dict[str, list[Candidate]] | None = None,
+        shared: int = 0,
     ) -> PartChoice:
-        """Rank entries for one part; calibrated confidence in the best."""
-        ranked = self.rank(part, u, whole, exclude, memo)
+        """Calibrated confidence in the best of a part's ranked entries; ``shared``: how many
+        other parts of the message ranked the same entry first (a question asked in several
+        clauses is more surely understood)."""
         if not ranked:
             return PartChoice(part, (), 0.0, False)
-        values = self.conf_values(part, ranked, u, whole, in_domain)
+        values = self.conf_values(part, ranked, u, whole, in_domain, shared)
         cal = self.retriever.calibration
         confidence = cal.part_confidence(values)
         if self.exact(part, ranked[0]):  # one of its own phrasings, word for word
@@ -273,6 +286,7 @@ class Selector:
         u: Understanding,
         whole: Query,
         in_domain: bool,
+        shared: int = 0,
     ) -> tuple[float, ...]:
         """Inputs of the part confidence model (PART_CONF_FEATURES)."""
         top = ranked[0]
@@ -295,6 +309,7 @@ class Selector:
             float(len(u.parts)),
             top.values[11]
             + float(top.values[0] > 0 and top.values[0] >= max(s.values[0] for s in ranked)),
+            float(shared),
         )
 
 
