@@ -47,6 +47,7 @@ L2 = 1e-5
 # hidden, and many phrasings are long stories): they train the ranker, but barely the confidence.
 PHRASING_CONF_WEIGHT = 0.1
 WRONG_BUDGET = 0.03  # confidently wrong share allowed on calibration messages (the report target)
+BUDGET_Z = 1.645  # one-sided 95 %: the true share on new messages stays under the target
 
 
 @dataclass
@@ -324,7 +325,7 @@ def choose_threshold(judged: list[Judged], repeats: list[list[list[float]]]) -> 
     error of a share measured on this many messages: the lowest threshold that meets the
     target here is picked partly for its luck, and new messages would exceed it."""
     n_in = sum(1 for j in judged if j.expected)
-    budget = WRONG_BUDGET - math.sqrt(WRONG_BUDGET * (1 - WRONG_BUDGET) / max(n_in, 1))
+    budget = WRONG_BUDGET - BUDGET_Z * math.sqrt(WRONG_BUDGET * (1 - WRONG_BUDGET) / max(n_in, 1))
     for t in np.arange(0.30, 0.99, 0.01):
         counts = [outcomes(judged, conf, float(t)) for conf in repeats]
         wrong = sum(c["wrong"] for c in counts) / len(counts)
