@@ -159,7 +159,7 @@ def test_kb_merge_phrasings_writes_the_yaml_keeping_comments(tmp_path: Path) -> 
     assert _run("db", "upgrade", env=env).returncode == 0
     rows = [
         ("kh-kt1185-tong-quan", "ke hoach 1185 kon tum noi gi ve htx"),
-        ("kh-cac-tinh-sau-sap-nhap", "sau sap nhap tinh thi ke hoach cu con dung khong vay"),
+        ("kh-cac-tinh-htx-kieu-moi", "tinh nao lam ke hoach htx kieu moi vay ad"),
         ("kh-kt1185-tong-quan", "Kế hoạch 1185 Kon Tum nói gì về HTX"),  # same, with accents
         ("khong-co-muc-nay", "cau hoi cho muc khong ton tai"),
     ]
@@ -180,7 +180,7 @@ def test_kb_merge_phrasings_writes_the_yaml_keeping_comments(tmp_path: Path) -> 
     after = path.read_text(encoding="utf-8")
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert added == [  # in file order; only these two lines: comments, quoting, order kept
-        "      - sau sap nhap tinh thi ke hoach cu con dung khong vay",
+        "      - tinh nao lam ke hoach htx kieu moi vay ad",
         "      - ke hoach 1185 kon tum noi gi ve htx",
     ]
     assert len(after.splitlines()) == len(before.splitlines()) + 2
