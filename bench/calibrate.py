@@ -321,9 +321,9 @@ def choose_threshold(judged: list[Judged], repeats: list[list[list[float]]]) -> 
     """The lowest threshold (most answers) keeping confidently wrong messages within budget
     and off-topic questions declined at least 95 % of the time, on average over ``repeats``
     (out-of-fold confidences from several fold draws: one draw's luck moves the threshold by
-    a few hundredths, and with it a dozen answers). The budget is the target less one standard
-    error of a share measured on this many messages: the lowest threshold that meets the
-    target here is picked partly for its luck, and new messages would exceed it."""
+    a few hundredths, and with it a dozen answers). The budget is the target less BUDGET_Z
+    standard errors of a share measured on this many messages: the lowest threshold that meets
+    the target here is picked partly for its luck, and new messages would exceed it."""
     n_in = sum(1 for j in judged if j.expected)
     budget = WRONG_BUDGET - BUDGET_Z * math.sqrt(WRONG_BUDGET * (1 - WRONG_BUDGET) / max(n_in, 1))
     for t in np.arange(0.30, 0.99, 0.01):
