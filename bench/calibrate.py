@@ -100,7 +100,7 @@ def message_samples(sel: Selector, rows: list[dict[str, object]], start: int) ->
             feats = sel.signals(
                 choice.part,
                 selection.understanding,
-                sel.retriever.query(selection.understanding.question or str(row["q"])),
+                sel.whole(selection.understanding),
             )
             right = _aligned(feats, expected, sel)
             out.append(
@@ -141,7 +141,7 @@ def phrasing_samples(kb: KnowledgeBase, cal: Calibration) -> list[Sample]:
         for i, q in held:
             selection = sel.select(q)
             for choice in selection.parts[:1]:
-                whole = sel.retriever.query(selection.understanding.question or q)
+                whole = sel.whole(selection.understanding)
                 feats = sel.signals(choice.part, selection.understanding, whole)
                 out.append(Sample(feats, {i}, choice.conf_values))
     return out

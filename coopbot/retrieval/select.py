@@ -143,7 +143,7 @@ class Selector:
     def _select(self, text: str, exclude: int | None = None) -> Selection:
         """The selection, computed."""
         u = understand(text, self.grammar)
-        whole = self.retriever.query(u.question if len(u.parts) > 1 else u.parts[0].context)
+        whole = self.whole(u)
         # the domain may be named only in the story ("HTX em … Được không?")
         in_domain = self.retriever.in_domain(list(whole.tokens)) or self.retriever.in_domain(
             self.retriever.analyzer.analyze(u.story)
@@ -158,6 +158,10 @@ class Selector:
             for part, ranked in zip(u.parts, rankings, strict=True)
         )
         return Selection(u, choices, in_domain, whole.tokens)
+
+    def whole(self, u: Understanding) -> Query:
+        """The whole message as one query: its questions, or its one part with its story."""
+        return self.retriever.query(u.question if len(u.parts) > 1 else u.parts[0].context)
 
     def choose(
         self,
