@@ -19,6 +19,7 @@ from coopbot.dialog.render import answer_reply
 from coopbot.dialog.smalltalk import SmallTalk
 from coopbot.dialog.turn import Outcome, Turn
 from coopbot.knowledge.model import KnowledgeBase
+from coopbot.memory import release_free_memory
 from coopbot.messages import Button, Reply
 from coopbot.payloads import Answer, FlowControl, OpenEntry, Page, Payload, RunCommand, StartFlow
 from coopbot.retrieval import Calibration, Retriever
@@ -42,8 +43,11 @@ class RouterFactory:
     calibration: Calibration | None = None
 
     def build(self, kb: KnowledgeBase) -> Router:
-        """A router (and its retrieval index) over ``kb``."""
-        return Router(kb, Retriever(kb, self.calibration), self.max_chars, self.retention_days)
+        """A router (and its retrieval index) over ``kb``; the build's scratch memory is given
+        back to the OS (it would otherwise stay resident in every worker)."""
+        router = Router(kb, Retriever(kb, self.calibration), self.max_chars, self.retention_days)
+        release_free_memory()
+        return router
 
     def made(self, router: Router, kb: KnowledgeBase) -> bool:
         """Whether ``router`` is what ``build(kb)`` would make (so it can be shared)."""

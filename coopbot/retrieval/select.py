@@ -57,7 +57,7 @@ POOL = 10  # entries taken from each ranked list
 SHORT_PART = 4  # analysed words below which a part is searched with its context
 EXACT = 0.99  # confidence of a part that is word for word one of its entry's phrasings
 SHOWN = 5  # ranked entries kept per part
-SELECT_CACHE = 1024  # selections kept for repeated messages (about 10 KB each)
+SELECT_CACHE = 256  # selections kept for repeated messages (about 10 KB each)
 
 
 @dataclass(frozen=True, slots=True)

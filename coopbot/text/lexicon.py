@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from coopbot.text.normalize import fold, has_diacritics, normalize, tokens
 
 Rules = Mapping[tuple[str, ...], tuple[str, ...]]
-ANALYZE_CACHE = 65_536  # analysed texts kept: every phrasing, answer and law clause, and queries
+ANALYZE_CACHE = 16_384  # analysed texts kept: every phrasing, answer and law clause, and queries
 
 
 def _phrases(words: Iterable[str]) -> frozenset[str]:
