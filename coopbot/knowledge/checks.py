@@ -1,4 +1,5 @@
-"""Checks across entries: duplicate ids, broken links, near-duplicate questions."""
+"""Checks across entries: duplicate ids, broken links, near-duplicate questions, bare yes/no
+openings, and `verified` entries resting on secondary documents."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def cross_checks(entries: list[FaqEntry], lexicon: Lexicon) -> list[Problem]:
         *_broken_related(entries),
         *_near_duplicates(entries, lexicon),
         *_bare_yes_no(entries),
+        *_verified_on_secondary(entries),
     ]
 
 
@@ -104,4 +106,16 @@ def _fuzzy_duplicates(
             problems.append(
                 Problem(e2.file, e2.id, f"question '{q2}' nearly duplicates '{q1}' of {e1.id}")
             )
+    return problems
+
+
+def _verified_on_secondary(entries: list[FaqEntry]) -> list[Problem]:
+    """An entry is `verified` only when every document it cites was checked against its text:
+    one resting partly on a document known from secondary sources is `secondary` itself."""
+    problems = []
+    for e in entries:
+        weak = sorted({s.doc.id for s in e.sources if s.doc.confidence == "secondary"})
+        if e.status == "verified" and weak:
+            cited = ", ".join(weak)
+            problems.append(Problem(e.file, e.id, f"verified, but cites secondary {cited}"))
     return problems

@@ -120,6 +120,16 @@ def test_broken_related_link(knowledge_copy: Path) -> None:
     ]
 
 
+def test_a_verified_entry_may_not_rest_on_a_secondary_document(knowledge_copy: Path) -> None:
+    weak = {**GOOD_ENTRY, "sources": [*GOOD_ENTRY["sources"], {"doc": "nd-113-2024"}]}
+    _write(knowledge_copy, "thu.yaml", [weak])
+    assert _problems(knowledge_copy) == [
+        "knowledge/faq/thu.yaml: tam-thu: verified, but cites secondary nd-113-2024"
+    ]
+    _write(knowledge_copy, "thu.yaml", [{**weak, "status": "secondary"}])
+    assert _problems(knowledge_copy) == []
+
+
 def test_near_duplicate_question_across_entries(knowledge_copy: Path, kb: KnowledgeBase) -> None:
     taken = kb.entries[0].questions[0]
     _write(
