@@ -91,23 +91,35 @@ class Composer:
             lead = (self._premise_lines(u) if n == 0 else "") + self._count_line(entry, u)
             replies.append(Reply(lead + reply.text, reply.buttons))
         unsure = [p for p in selection.parts if not p.confident and p.ranked]
-        if unsure:
-            replies.append(self._unsure(unsure))
+        repeats = _repeats(selection, entries)
+        if unsure or repeats:
+            replies.append(self._unsure(unsure, repeats, entries))
         if ref is not None:
             last = replies[-1]
             replies[-1] = Reply(last.text, (*last.buttons, *feedback_buttons(self.kb, ref)))
         return tuple(replies)
 
-    def _unsure(self, parts: list[PartChoice]) -> Reply:
-        """The parts not answered, with likely entries as buttons."""
+    def _unsure(
+        self, parts: list[PartChoice], repeats: list[PartChoice], answered: list[FaqEntry]
+    ) -> Reply:
+        """The parts not answered, with likely entries as buttons; then the parts answered by
+        an earlier part's entry, with their next-best entry in case they asked something else
+        ("… cần mấy người? Góp bằng đất thì ai định giá?" may rank one entry first for both)."""
         say = self.kb.messages
         lines: list[str] = []
         buttons: list[Button] = []
+
+        def offer(part: PartChoice, key: str, count: int) -> None:
+            lines.append(say(key, part=_short(part.part.text)))
+            fresh = [s.entry for s in part.ranked if s.entry not in answered]
+            for entry in fresh[:count]:
+                if all(b.payload != OpenEntry(entry.id).pack() for b in buttons):
+                    buttons.append(Button(entry.title, OpenEntry(entry.id).pack()))
+
         for part in parts:
-            lines.append(say("part_unsure", part=_short(part.part.text)))
-            for s in part.ranked[:2]:
-                if all(b.payload != OpenEntry(s.entry.id).pack() for b in buttons):
-                    buttons.append(Button(s.entry.title, OpenEntry(s.entry.id).pack()))
+            offer(part, "part_unsure", 2)
+        for part in repeats:
+            offer(part, "part_repeat", 1)
         return Reply("\n".join(lines), tuple(buttons[:MAX_SUGGESTIONS]))
 
     def _likely(self, selection: Selection) -> list[FaqEntry]:
@@ -172,6 +184,21 @@ class Composer:
         }
         key = "count_enough" if u.count >= minimum else "count_short"
         return self.kb.messages(key, **values) + "\n\n"
+
+
+def _repeats(selection: Selection, answered: list[FaqEntry]) -> list[PartChoice]:
+    """Confident parts whose entry an earlier confident part already has, that rank another
+    entry not answered yet (what they may have asked instead)."""
+    seen: set[str] = set()
+    out = []
+    for part in selection.confident:
+        assert part.best is not None
+        top = part.best.entry
+        others = any(s.entry not in answered for s in part.ranked[1:])
+        if top.id in seen and others:
+            out.append(part)
+        seen.add(top.id)
+    return out
 
 
 def _types_of(entry: FaqEntry, kb: KnowledgeBase) -> frozenset[str]:

@@ -31,6 +31,29 @@ async def test_two_questions_get_two_answers(core: Core) -> None:
     assert all("👍" not in b.label for r in chat.last[:-1] for b in r.buttons)
 
 
+async def test_a_second_question_answered_by_the_first_entry_offers_its_own(
+    core: Core, kb: KnowledgeBase
+) -> None:
+    # both parts rank the land-contribution entry first; the second may ask about valuation
+    chat = Chat(core)
+    await chat.say(
+        "Góp vốn vào HTX bằng vàng thay tiền mặt được không? Góp bằng đất thì ai định giá?"
+    )
+    titles = [r.text.splitlines()[0] for r in chat.last if r.text.startswith("📌")]
+    assert titles == [f"📌 {kb.by_id['von-gop-bang-dat-tai-san'].title}"]
+    pointer = chat.last[-1]
+    assert pointer.text.startswith("Nếu ý “Góp bằng đất thì ai định giá” hỏi điều khác")
+    offered = [unpack(b.payload) for b in pointer.buttons]
+    assert OpenEntry("von-dinh-gia-tai-san") in offered
+    assert OpenEntry("von-gop-bang-dat-tai-san") not in offered
+
+
+async def test_two_questions_on_two_entries_add_no_pointer(core: Core) -> None:
+    chat = Chat(core)
+    await chat.say("Hồ sơ đăng ký thành lập HTX gồm những gì? Lệ phí đăng ký HTX là bao nhiêu?")
+    assert not any(r.text.startswith("Nếu ý") for r in chat.last)
+
+
 async def test_a_premise_of_the_repealed_law_is_corrected(core: Core) -> None:
     chat = Chat(core)
     await chat.say("Luật bắt buộc phải có 7 thành viên mới lập được hợp tác xã, đúng không ạ?")
