@@ -27,7 +27,7 @@ def cross_checks(entries: list[FaqEntry], lexicon: Lexicon) -> list[Problem]:
     ]
 
 
-_BARE = re.compile(r"^(Có|Được|Không|Chưa)(, [^.]{0,40})?\.\s")
+_BARE = re.compile(r"^(Có|Được|Không|Chưa|Đúng|Sai|Phải)(, [^.]{0,40})?\.\s")
 _YES_NO_TITLE = re.compile(r"(không|được không|chưa|phải không|đúng không)\??$", re.IGNORECASE)
 
 

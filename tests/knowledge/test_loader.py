@@ -120,6 +120,18 @@ def test_broken_related_link(knowledge_copy: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("opening", ["Có.", "Được, nếu đủ điều kiện.", "Đúng.", "Không."])
+def test_a_bare_yes_no_opening_needs_a_yes_no_title(knowledge_copy: Path, opening: str) -> None:
+    _write(knowledge_copy, "thu.yaml", [{**GOOD_ENTRY, "answer": f"{opening} Lý do ở đây."}])
+    assert _problems(knowledge_copy) == [
+        "knowledge/faq/thu.yaml: tam-thu: answer opens with a bare yes/no but the title is no "
+        "yes/no question"
+    ]
+    asked = {**GOOD_ENTRY, "title": "Mục thử có được không", "answer": f"{opening} Lý do."}
+    _write(knowledge_copy, "thu.yaml", [asked])
+    assert _problems(knowledge_copy) == []
+
+
 def test_a_verified_entry_may_not_rest_on_a_secondary_document(knowledge_copy: Path) -> None:
     weak = {**GOOD_ENTRY, "sources": [*GOOD_ENTRY["sources"], {"doc": "nd-113-2024"}]}
     _write(knowledge_copy, "thu.yaml", [weak])
