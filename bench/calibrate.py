@@ -327,11 +327,8 @@ def choose_threshold(judged: list[Judged], repeats: list[list[list[float]]]) -> 
     n_in = sum(1 for j in judged if j.expected)
     budget = WRONG_BUDGET - BUDGET_Z * math.sqrt(WRONG_BUDGET * (1 - WRONG_BUDGET) / max(n_in, 1))
     for t in np.arange(0.30, 0.99, 0.01):
-        counts = [outcomes(judged, conf, float(t)) for conf in repeats]
-        wrong = sum(c["wrong"] for c in counts) / len(counts)
-        oos_ok = sum(c["oos_ok"] for c in counts) / len(counts)
-        n = counts[0]
-        if wrong <= budget * n["in"] and oos_ok >= 0.95 * n["oos"]:
+        c = mean_outcomes(judged, repeats, float(t))
+        if c["wrong"] <= budget * c["in"] and c["oos_ok"] >= 0.95 * c["oos"]:
             return round(float(t), 2)
     return 0.99
 

@@ -144,10 +144,10 @@ class Selector:
         """The selection, computed."""
         u = understand(text, self.grammar)
         whole = self.whole(u)
-        # the domain may be named only in the story ("HTX em … Được không?")
-        in_domain = self.retriever.in_domain(list(whole.tokens)) or self.retriever.in_domain(
-            self.retriever.analyzer.analyze(u.story)
-        )
+        in_domain = self.retriever.in_domain(list(whole.tokens))
+        if not in_domain and len(u.parts) > 1:  # "HTX em … Được không? Bao lâu?": the domain is
+            # named only in the story, which one part's query (its context) already holds
+            in_domain = self.retriever.in_domain(self.retriever.analyzer.analyze(u.story))
         memo: dict[str, list[Candidate]] = {}
         rankings = [self.rank(part, u, whole, exclude, memo) for part in u.parts]
         tops = Counter(r[0].index for r in rankings if r)
