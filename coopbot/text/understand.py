@@ -188,9 +188,44 @@ def asks_unmarked(sentence: str, g: Grammar) -> bool:
 
 
 def statement(sentence: str, g: Grammar) -> str:
-    """A statement's clauses without wrapping and self-introductions (names stay out)."""
+    """A statement's clauses without wrapping; of a self-introduction only the organisation it
+    names (names stay out)."""
     cores = (_strip(clause, g) for clause in _clauses(sentence, g))
-    return " ".join(c for c in cores if c and g.self_intro.at(g.words(c), 0) == 0)
+    return " ".join(
+        c if g.self_intro.at(g.words(c), 0) == 0 else _subject(c, g) for c in cores if c
+    ).strip()
+
+
+def _subject(clause: str, g: Grammar) -> str:
+    """What a self-introduction says from the first organisation type it names on ("tôi ở tổ
+    hợp tác đan giỏ" → "tổ hợp tác đan giỏ"): often the subject of the whole letter."""
+    raw = tokens(clause)
+    words = [_token(t) for t in raw]
+    start = next((i for i in range(len(words)) if _type_at(words, i, g)), len(words))
+    return " ".join(raw[start:])
+
+
+def _type_at(words: Sequence[Token], i: int, g: Grammar) -> int:
+    """Length of the organisation-type phrase starting at ``words[i]`` (0: none)."""
+    return max((phrases.at(words, i) for phrases in g.types.values()), default=0)
+
+
+def _background(story: list[str], g: Grammar) -> str:
+    """The story's last MAX_CONTEXT words, led by the organisation types named only earlier
+    (a letter names its subject first: "Tổ hợp tác đan lát của tôi … Giờ tôi phải làm sao?")."""
+    words = " ".join(story).split()
+    kept = words[-MAX_CONTEXT:]
+    earlier = [_token(normalize(w)) for w in words[: -MAX_CONTEXT or len(words)]]
+    present = kinds([_token(normalize(w)) for w in kept], g.types)
+    named: list[str] = []
+    i = 0
+    while i < len(earlier):
+        size = _type_at(earlier, i, g)
+        phrase = " ".join(w[0] for w in earlier[i : i + size])
+        if size and phrase not in named and not kinds(earlier[i : i + size], g.types) <= present:
+            named.append(phrase)
+        i += size or 1
+    return " ".join([*named, *kept])
 
 
 def _is_intro(text: str, g: Grammar) -> bool:
@@ -228,8 +263,11 @@ def split_parts(sentence: str, g: Grammar) -> tuple[list[str], list[str]]:
     tag ("đúng không?") or a statement clause joins the question next to it."""
     parts: list[str] = []
     lead: list[str] = []
+    subjects: list[str] = []  # what self-introductions say of the organisation: story only
     for clause in _clauses(sentence, g):
         core = _strip(clause, g)
+        if core and _is_intro(core, g):
+            subjects.append(_subject(core, g))
         if not core or _is_intro(core, g):
             continue
         asks = is_question(clause, g)
@@ -245,7 +283,7 @@ def split_parts(sentence: str, g: Grammar) -> tuple[list[str], list[str]]:
             lead = []
         else:
             lead.append(core)
-    return parts, lead
+    return parts, [s for s in subjects if s] + lead
 
 
 def kinds(words: Sequence[Token], sets: Mapping[str, PhraseSet]) -> frozenset[str]:
@@ -290,7 +328,7 @@ def understand(text: str, g: Grammar) -> Understanding:
         parts = [" ".join(story)] if story else [text.strip()]
         story = []
     parts = parts[:MAX_PARTS]
-    background = " ".join(" ".join(story).split()[-MAX_CONTEXT:])
+    background = _background(story, g)
     built = []
     for i, part in enumerate(parts):
         words = g.words(part)

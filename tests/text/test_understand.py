@@ -26,6 +26,24 @@ def test_a_letter_keeps_only_its_question(g: Grammar) -> None:
     assert "cà phê" in u.story and "hùng" not in u.story.lower()
 
 
+def test_a_self_introduction_keeps_the_organisation_it_names(g: Grammar) -> None:
+    u = understand(
+        "Toi la Sau, toi o to hop tac dan gio o Phu Vang. To da cho toi rut tu thang truoc. "
+        "To truong phai gach ten toi trong bao lau?",
+        g,
+    )
+    assert u.story.startswith("to hop tac dan gio")
+    assert "sau" not in u.story.split()
+    assert "to hop tac" in u.parts[0].context
+
+
+def test_a_long_story_keeps_the_type_it_opened_with(g: Grammar) -> None:
+    filler = "năm nào tổ cũng chia lãi đều cho mọi người và không ai thắc mắc gì cả. " * 4
+    u = understand(f"Tổ hợp tác nuôi ong của chúng tôi lập năm 2019. {filler}Giờ phải làm sao?", g)
+    assert "nuôi ong" not in u.parts[0].context  # the story was cut to its last words
+    assert u.parts[0].context.startswith("tổ hợp tác ")  # but its subject leads what is kept
+
+
 def test_zalo_style_opening_is_stripped(g: Grammar) -> None:
     u = understand("ad oi cho em hoi lap htx can may nguoi vay", g)
     assert [p.text for p in u.parts] == ["lap htx can may nguoi vay"]
