@@ -15,7 +15,8 @@ from coopbot.messages import Button, Reply
 from coopbot.payloads import OpenEntry
 from coopbot.retrieval.calibration import Calibration
 from coopbot.retrieval.select import PartChoice, Selection
-from coopbot.text.understand import Premise, Understanding, kinds
+from coopbot.text.grammar import Premise, kinds
+from coopbot.text.understand import Understanding
 
 MAX_ANSWERS = 3
 MAX_SUGGESTIONS = 3

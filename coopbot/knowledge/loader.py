@@ -16,8 +16,8 @@ from coopbot.knowledge.flows import check_flows, load_flows
 from coopbot.knowledge.law_loader import check_citations, load_law
 from coopbot.knowledge.model import Document, FaqEntry, KnowledgeBase, Messages, SourceRef
 from coopbot.knowledge.schema import RawDocument, RawEntry, RawFaqFile, RawLexicon, RawSources
+from coopbot.text.grammar import Grammar, grammar
 from coopbot.text.lexicon import Lexicon
-from coopbot.text.understand import Grammar, grammar
 
 M = TypeVar("M", bound=BaseModel)
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from coopbot.knowledge.audience import Audience
 from coopbot.knowledge.flow_schema import RawFlow
+from coopbot.text.grammar import Grammar
 from coopbot.text.lexicon import Lexicon
-from coopbot.text.understand import Grammar
 
 if TYPE_CHECKING:
     from coopbot.knowledge.law import LawLibrary

@@ -22,7 +22,8 @@ from scipy import sparse
 
 from coopbot.knowledge.model import FaqEntry
 from coopbot.retrieval.index import Candidate, Query, Retriever
-from coopbot.text.understand import Grammar, Part, Understanding, aspects, kinds, understand
+from coopbot.text.grammar import Grammar, aspects, kinds
+from coopbot.text.understand import Part, Understanding, understand
 
 SELECT_FEATURES = (
     "part",

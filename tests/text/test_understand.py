@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from coopbot.knowledge import KnowledgeBase
-from coopbot.text.understand import Grammar, understand
+from coopbot.text.grammar import Grammar
+from coopbot.text.understand import understand
 
 
 @pytest.fixture(scope="module")
