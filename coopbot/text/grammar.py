@@ -92,6 +92,7 @@ class Grammar:
     ending: PhraseSet = field(default_factory=PhraseSet)
     yes_no: PhraseSet = field(default_factory=PhraseSet)  # endings that ask even without "?"
     joins: PhraseSet = field(default_factory=PhraseSet)
+    alternatives: PhraseSet = field(default_factory=PhraseSet)
     types: Mapping[str, PhraseSet] = field(default_factory=dict)
     aspects: Mapping[str, PhraseSet] = field(default_factory=dict)
     numbers: Mapping[str, int] = field(default_factory=dict)
@@ -171,6 +172,7 @@ def grammar(data: Mapping[str, object]) -> Grammar:
         ending=phrases(questions.get("ending")),
         yes_no=phrases(questions.get("yes_no")),
         joins=phrases(questions.get("joins")),
+        alternatives=phrases(questions.get("alternatives")),
         types={str(k): phrases(v) for k, v in section("types").items()},
         aspects={str(k): phrases(v) for k, v in section("aspects").items()},
         numbers={fold(str(k)): int(v) for k, v in dict(numbers).items()},  # type: ignore[call-overload]

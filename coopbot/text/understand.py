@@ -172,7 +172,9 @@ def split_parts(sentence: str, g: Grammar) -> tuple[list[str], list[str]]:
             continue
         asks = is_question(clause, g)
         full = asks and len(g.words(core)) >= 3
-        if full:
+        if parts and g.alternatives.at(g.words(core), 0):  # "… hay phải …?": the same question
+            parts[-1] += ", " + core
+        elif full:
             parts.append(" ".join([*lead, core]))
             lead = []
         elif parts:
@@ -197,6 +199,8 @@ def understand(text: str, g: Grammar) -> Understanding:
             story.append(statement(sentence, g))
             continue
         asked, statements = split_parts(sentence, g)
+        if parts and asked and g.alternatives.at(g.words(asked[0]), 0):  # "…? Hay phải …?"
+            parts[-1] += " " + asked.pop(0)
         parts.extend(asked)
         if statements:
             story.append(" ".join(statements))

@@ -45,6 +45,16 @@ def test_a_long_story_keeps_the_type_it_opened_with(g: Grammar) -> None:
     assert u.parts[0].context.startswith("tổ hợp tác ")  # but its subject leads what is kept
 
 
+def test_an_either_or_question_is_one_part(g: Grammar) -> None:
+    u = understand(
+        "Vốn điều lệ khai theo số tiền đã góp có đúng không, hay phải cộng cả tiền vay? "
+        "Hay là chỉ tính tiền mặt thôi?",
+        g,
+    )
+    assert len(u.parts) == 1 and "tiền vay" in u.parts[0].text and "tiền mặt" in u.parts[0].text
+    assert len(understand("HTX cần mấy người? Hồ sơ gồm những gì?", g).parts) == 2
+
+
 def test_zalo_style_opening_is_stripped(g: Grammar) -> None:
     u = understand("ad oi cho em hoi lap htx can may nguoi vay", g)
     assert [p.text for p in u.parts] == ["lap htx can may nguoi vay"]
