@@ -16,12 +16,10 @@ from coopbot.messages import Button, Reply
 from coopbot.payloads import Page
 from coopbot.retrieval.law_index import LawHit, LawIndex
 from coopbot.text.citations import ArticleRef, parse_reference
-from coopbot.text.normalize import fold, tokens
 
 PAGE_LIMIT = 900  # characters of one page (a phone screen or two)
 MAX_OFFERED = 3  # articles offered as a fallback
 LOOKUP_WORDS = 8  # a message this short around a reference is a look-up
-ASKS_TEXT = ("noi gi", "quy dinh gi", "noi dung", "toan van", "ghi gi", "la gi", "the nao")
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,9 @@ class LawDesk:
         ref = parse_reference(text, self.kb.law.aliases)
         if ref is None:
             return None
-        folded = " ".join(fold(t) for t in tokens(text))
-        short = len(folded.split()) <= LOOKUP_WORDS + 4
-        return ref if short or any(w in folded for w in ASKS_TEXT) else None
+        words = self.kb.grammar.words(text)
+        short = len(words) <= LOOKUP_WORDS + 4
+        return ref if short or self.kb.grammar.reads.find(words) else None
 
     def lookup(self, ref: ArticleRef) -> Outcome:
         """Page 1 of the article (or clause), or which document, or why it is not here."""

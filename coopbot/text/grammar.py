@@ -92,6 +92,7 @@ class Grammar:
     ending: PhraseSet = field(default_factory=PhraseSet)
     yes_no: PhraseSet = field(default_factory=PhraseSet)  # endings that ask even without "?"
     joins: PhraseSet = field(default_factory=PhraseSet)
+    reads: PhraseSet = field(default_factory=PhraseSet)  # asks for an article's text
     alternatives: PhraseSet = field(default_factory=PhraseSet)
     types: Mapping[str, PhraseSet] = field(default_factory=dict)
     aspects: Mapping[str, PhraseSet] = field(default_factory=dict)
@@ -172,6 +173,7 @@ def grammar(data: Mapping[str, object]) -> Grammar:
         ending=phrases(questions.get("ending")),
         yes_no=phrases(questions.get("yes_no")),
         joins=phrases(questions.get("joins")),
+        reads=phrases(questions.get("reads")),
         alternatives=phrases(questions.get("alternatives")),
         types={str(k): phrases(v) for k, v in section("types").items()},
         aspects={str(k): phrases(v) for k, v in section("aspects").items()},

@@ -98,6 +98,19 @@ async def test_articles_are_looked_up_by_number(core: Core, text: str, heading: 
     assert replies[0].text.startswith(heading)
 
 
+async def test_a_long_message_that_asks_for_the_text_gets_the_article(core: Core) -> None:
+    chat = Chat(core)
+    await chat.say(
+        "Cho mình hỏi khoản 2 Điều 58 Luật Hợp tác xã năm 2023 "
+        "về đại hội đại biểu gồm những gì vậy ad"
+    )
+    assert chat.text.startswith("Khoản 2 Điều 58 Luật Hợp tác xã 17/2023/QH15")
+    await chat.say(
+        "Theo Điều 30 Luật HTX thì hợp tác xã phải có tối thiểu bao nhiêu thành viên chính thức"
+    )
+    assert not chat.text.startswith("Điều 30")  # a question the article answers: the FAQ
+
+
 async def test_a_long_article_pages_with_more(core: Core) -> None:
     chat = Chat(core)
     await chat.say("dieu 96 luat htx 2023")
