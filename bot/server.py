@@ -33,7 +33,7 @@ from coopbot.storage.db import make_engine
 from coopbot.storage.dialogs import SqlAssessmentLog, SqlDialogStore
 from coopbot.storage.inbox_sql import SqlInbox
 from coopbot.storage.inquiries import SqlInquiryLog
-from coopbot.storage.migrate import upgrade_async
+from coopbot.storage.migrate import upgrade_in_child
 from coopbot.storage.presence import Presence
 from coopbot.storage.quarantine import SqlQuarantineStore
 from coopbot.storage.subscribers import SqlSubscriberStore
@@ -59,7 +59,7 @@ class Opened:
 async def open_core(settings: Settings, observer: Observer | None = None) -> Opened:
     """Migrate (when allowed) or check the database, then build the core over it."""
     if settings.auto_migrate:
-        await upgrade_async(settings.database_url)
+        await upgrade_in_child(settings.database_url)
     engine = make_engine(settings.database_url)
     if not settings.auto_migrate:
         reason = await database_ready(engine, limit=10.0)
