@@ -8,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LEAVES = {"coopbot.messages", "coopbot.errors", "coopbot.text", "coopbot.payloads"}
 FORBIDDEN_IN_CORE = ("bot", "telegram", "aiohttp")
+# scipy: importing it loads ~20 MB of numpy submodules into a worker (coopbot/retrieval/sparse.py)
+FORBIDDEN_AT_RUNTIME = ("scipy", "sklearn")
 
 
 def _imports(path: Path) -> set[str]:
@@ -32,6 +34,17 @@ def test_core_never_imports_adapters_or_channel_sdks() -> None:
         for p in (ROOT / "coopbot").rglob("*.py")
         for name in _imports(p)
         if name.split(".")[0] in FORBIDDEN_IN_CORE
+    ]
+    assert offenders == []
+
+
+def test_served_code_does_not_import_scientific_stacks() -> None:
+    offenders = [
+        f"{_module(p)} imports {name}"
+        for folder in ("coopbot", "bot")
+        for p in (ROOT / folder).rglob("*.py")
+        for name in _imports(p)
+        if name.split(".")[0] in FORBIDDEN_AT_RUNTIME
     ]
     assert offenders == []
 

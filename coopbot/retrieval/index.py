@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
-from scipy import sparse
 
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase
 from coopbot.retrieval.calibration import Calibration
 from coopbot.retrieval.features import Analyzer, Terms, Weights, contains_sequence
+from coopbot.retrieval.sparse import Columns
 from coopbot.text.normalize import has_diacritics, tokens
 
 CANDIDATES = 24  # phrasings re-scored with fuzzy similarity
@@ -73,21 +73,17 @@ class Query:
     vector: np.ndarray  # IDF weight of each known feature, 0 elsewhere
     total: float  # IDF weight of every feature, unknown ones included
     accented: frozenset[str]
+    cols: np.ndarray  # the known features' columns (where ``vector`` is not 0)
+    weights: np.ndarray  # their IDF weights
 
 
-def _csr(rows: Sequence[dict[int, float]], width: int) -> sparse.csr_matrix:
-    """A CSR matrix from one {column: value} dict per row."""
-    data: list[float] = []
-    cols: list[int] = []
-    ptr = [0]
+def _unit(rows: list[dict[int, float]]) -> list[dict[int, float]]:
+    """Each row scaled to unit length (cosine similarity by a plain product)."""
+    out = []
     for row in rows:
-        cols.extend(row)
-        data.extend(row.values())
-        ptr.append(len(cols))
-    return sparse.csr_matrix(
-        (np.asarray(data, np.float32), np.asarray(cols, np.int32), np.asarray(ptr, np.int32)),
-        shape=(len(rows), width),
-    )
+        norm = math.sqrt(sum(v * v for v in row.values())) + 1e-9
+        out.append({c: v / norm for c, v in row.items()})
+    return out
 
 
 class Retriever:
@@ -139,22 +135,16 @@ class Retriever:
                     for f in feats
                 }
             )
-        self.doc_plain = _csr(plain, width)
-        self.doc_factored = _csr(factored, width)
-        self.doc_weight = np.asarray(self.doc_factored.sum(axis=1)).ravel()
-        self.entry_has = _csr([{idx[f]: 1.0 for f in c} for c in entry_counts], width)
-        self.entry_has_csc = self.entry_has.tocsc()
-        self.entry_once = _csr(
-            [{idx[f]: 1.0 for f, n in c.items() if n == 1} for c in entry_counts], width
-        )
+        self.doc_plain = Columns.of(plain, width)
+        self.doc_factored = Columns.of(factored, width)
+        self.doc_weight = np.asarray([sum(row.values()) for row in factored], np.float64)
+        self.doc_cols = [np.fromiter(row, np.int64, len(row)) for row in plain]  # leave-one-out
+        self.entry_has = Columns.of([{idx[f]: 1.0 for f in c} for c in entry_counts], width)
         tfidf = [{idx[f]: (1 + math.log(n)) * w(f) for f, n in c.items()} for c in entry_counts]
-        matrix = _csr(tfidf, width)
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()) + 1e-9
-        self.entry_tfidf = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
+        self.entry_tfidf = Columns.of(_unit(tfidf), width)
         self._build_bayes(entry_counts)
-        answers = _csr([{idx[f]: w(f) for f in a if f in idx} for a in answer_feats], width)
-        norms = np.sqrt(np.asarray(answers.multiply(answers).sum(axis=1)).ravel()) + 1e-9
-        self.answer_tfidf = sparse.csr_matrix(sparse.diags(1 / norms) @ answers)
+        answers = [{idx[f]: w(f) for f in a if f in idx} for a in answer_feats]
+        self.answer_tfidf = Columns.of(_unit(answers), width)
 
     def _build_bayes(self, entry_counts: list[dict[str, int]], alpha: float = 0.1) -> None:
         """Multinomial naive Bayes over phrasings, stored sparsely: for each entry, the gain of
@@ -166,15 +156,14 @@ class Retriever:
             {idx[f]: math.log((n + alpha) / (t + alpha * width)) - float(u) for f, n in c.items()}
             for c, t, u in zip(entry_counts, totals, unseen, strict=True)
         ]
-        self.bayes_gain = _csr(gains, width)
+        self.bayes_gain = Columns.of(gains, width)
         self.bayes_unseen = unseen
 
     def bayes(self, q: Query) -> np.ndarray:
         """Naive Bayes log-likelihood of the question's known features, per entry, per feature
         (comparable across questions of different lengths)."""
-        binary = (q.vector > 0).astype(np.float32)
-        n = float(binary.sum()) or 1.0
-        gains = np.asarray(self.bayes_gain @ binary, np.float32).ravel()
+        n = float(len(q.cols)) or 1.0
+        gains = self.bayes_gain.dot(q.cols)
         return np.asarray((gains + self.bayes_unseen * n) / n, np.float32)
 
     def query(self, text: str) -> Query:
@@ -190,7 +179,8 @@ class Retriever:
             if column is not None:
                 vector[column] = weight
         accented = frozenset(tokens(text)) if has_diacritics(text) else frozenset()
-        return Query(text, tuple(toks), tuple(feats), vector, total, accented)
+        cols = np.flatnonzero(vector)
+        return Query(text, tuple(toks), tuple(feats), vector, total, accented, cols, vector[cols])
 
     def search(self, text: str, limit: int = 3, exclude: int | None = None) -> SearchResult:
         """Rank entries for ``text``; ``exclude`` hides one phrasing (leave-one-out calibration).
@@ -239,9 +229,8 @@ class Retriever:
         """Entries ranked by the calibrated linear score over their best phrasing."""
         if not q.total or not q.vector.any():
             return []
-        binary = (q.vector > 0).astype(np.float32)
-        cov_p = (self.doc_factored @ binary) / np.maximum(self.doc_weight, 1e-9)
-        cov_q = (self.doc_plain @ binary) / q.total
+        cov_p = self.doc_factored.dot(q.cols) / np.maximum(self.doc_weight, 1e-9)
+        cov_q = self.doc_plain.dot(q.cols) / q.total
         cov_e = self.entry_cover(q, exclude)[self.doc_entry]
         w = self.calibration.rank_weights
         partial = w[0] * cov_p + w[1] * cov_q + w[2] * cov_e
@@ -269,36 +258,39 @@ class Retriever:
 
     def entry_cover(self, q: Query, exclude: int | None = None) -> np.ndarray:
         """Share of the question's weight found in any phrasing of each entry."""
-        cover = np.asarray(self.entry_has @ q.vector).ravel()
+        cover = self.entry_has.dot(q.cols, q.weights)
         if exclude is not None:  # words only the hidden phrasing gave its entry do not count
             entry = int(self.doc_entry[exclude])
-            hidden = self.doc_plain[exclude].multiply(self.entry_once[entry])
-            cover[entry] -= float(hidden.multiply(q.vector > 0).sum())
+            used = np.concatenate(
+                [self.doc_cols[d] for d in np.flatnonzero(self.doc_entry == entry)]
+            )
+            found, counts = np.unique(used, return_counts=True)
+            hidden = np.intersect1d(
+                np.intersect1d(self.doc_cols[exclude], found[counts == 1]), q.cols
+            )
+            cover[entry] -= float(q.vector[hidden].sum())
         return cover / q.total
 
     def similarity(self, q: Query) -> np.ndarray:
         """Cosine of the question with each entry's TF-IDF vector (all phrasings together)."""
-        norm = float(np.linalg.norm(q.vector)) or 1.0
-        return np.asarray(self.entry_tfidf @ (q.vector / norm)).ravel()
+        norm = float(np.linalg.norm(q.weights)) or 1.0
+        return self.entry_tfidf.dot(q.cols, q.weights / norm)
 
     def answer_similarity(self, q: Query) -> np.ndarray:
         """Cosine of the question with each entry's answer text."""
-        norm = float(np.linalg.norm(q.vector)) or 1.0
-        return np.asarray(self.answer_tfidf @ (q.vector / norm)).ravel()
+        norm = float(np.linalg.norm(q.weights)) or 1.0
+        return self.answer_tfidf.dot(q.cols, q.weights / norm)
 
     def rarest(self, q: Query) -> np.ndarray:
         """Per entry: the weight of the rarest question feature it has, over the question's
         rarest known feature (a rare word such as "con dấu" points at few entries)."""
-        cols = np.flatnonzero(q.vector)
-        if not len(cols):
+        if not len(q.cols):
             return np.zeros(len(self.entries), np.float32)
-        weights = q.vector[cols]
         out = np.zeros(len(self.entries), np.float32)
-        ptr, rows = self.entry_has_csc.indptr, self.entry_has_csc.indices
-        for col, weight in zip(cols.tolist(), weights.tolist(), strict=True):
-            having = rows[ptr[col] : ptr[col + 1]]  # the entries with this feature
+        for col, weight in zip(q.cols.tolist(), q.weights.tolist(), strict=True):
+            having = self.entry_has.having(col)  # the entries with this feature
             out[having] = np.maximum(out[having], weight)
-        return out / float(weights.max())
+        return out / float(q.weights.max())
 
     def confidence_features(
         self, toks: list[str], cands: list[Candidate], in_domain: bool

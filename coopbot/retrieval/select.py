@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import sparse
 
 from coopbot.knowledge.model import FaqEntry
 from coopbot.retrieval.index import Candidate, Query, Retriever
+from coopbot.retrieval.sparse import Columns
 from coopbot.text.grammar import Grammar, aspects, kinds
 from coopbot.text.understand import Part, Understanding, understand
 
@@ -113,7 +113,10 @@ class Selector:
         self.entry_types = [self._types(e) for e in retriever.entries]
         self.entry_aspects = [self._aspects(e) for e in retriever.entries]
         titles = [retriever.query(e.title) for e in retriever.entries]
-        self.title_vectors = sparse.vstack([sparse.csr_matrix(t.vector) for t in titles]).tocsr()
+        width = len(retriever.features)
+        self.title_vectors = Columns.of(
+            [dict(zip(t.cols.tolist(), t.weights.tolist(), strict=True)) for t in titles], width
+        )
         self.title_totals = np.asarray([max(t.total, 1e-9) for t in titles], np.float32)
         self.groups = {i: group for group in self.grammar.type_variants for i in group}
         self._cached = lru_cache(maxsize=SELECT_CACHE)(self._select)
@@ -238,8 +241,7 @@ class Selector:
         pool = {c.entry for ranked in lists for c in ranked[:POOL]}
         pool |= {int(i) for i in np.argsort(-sim_p)[:POOL] if sim_p[i] > 0}
         wanted = primary(part.text, self.grammar) or primary(u.question, self.grammar)
-        binary = (qp.vector > 0).astype(np.float32)
-        title_cover = (self.title_vectors @ binary) / self.title_totals
+        title_cover = self.title_vectors.dot(qp.cols) / self.title_totals
         out: dict[int, tuple[float, ...]] = {}
         for e in pool:
             types = self.entry_types[e]
