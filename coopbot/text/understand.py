@@ -115,7 +115,7 @@ def _background(story: list[str], g: Grammar) -> str:
     (a letter names its subject first: "Tổ hợp tác đan lát của tôi … Giờ tôi phải làm sao?")."""
     words = " ".join(story).split()
     kept = words[-MAX_CONTEXT:]
-    earlier = [token(normalize(w)) for w in words[: -MAX_CONTEXT or len(words)]]
+    earlier = [token(normalize(w)) for w in words[: max(len(words) - MAX_CONTEXT, 0)]]
     present = kinds([token(normalize(w)) for w in kept], g.types)
     named: list[str] = []
     i = 0
