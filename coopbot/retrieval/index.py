@@ -65,15 +65,14 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A question analysed once: tokens, features, and its weight vectors."""
+    """A question analysed once: tokens, features, and its known features' columns and weights."""
 
     text: str
     tokens: tuple[str, ...]
     features: tuple[str, ...]
-    vector: np.ndarray  # IDF weight of each known feature, 0 elsewhere
     total: float  # IDF weight of every feature, unknown ones included
     accented: frozenset[str]
-    cols: np.ndarray  # the known features' columns (where ``vector`` is not 0)
+    cols: np.ndarray  # the known features' columns, ascending
     weights: np.ndarray  # their IDF weights
 
 
@@ -170,17 +169,19 @@ class Retriever:
         """Analyse a question once for every score below."""
         toks = self.analyzer.analyze(text)
         feats = self.terms.features(toks)
-        vector = np.zeros(len(self.features), np.float32)
         total = 0.0
+        known: list[tuple[int, float]] = []
         for f in set(feats):
             weight = self.weights(f)
             total += weight
             column = self.features.get(f)
             if column is not None:
-                vector[column] = weight
+                known.append((column, weight))
+        known.sort()
+        cols = np.fromiter((c for c, _ in known), np.int64, len(known))
+        weights = np.fromiter((w for _, w in known), np.float32, len(known))
         accented = frozenset(tokens(text)) if has_diacritics(text) else frozenset()
-        cols = np.flatnonzero(vector)
-        return Query(text, tuple(toks), tuple(feats), vector, total, accented, cols, vector[cols])
+        return Query(text, tuple(toks), tuple(feats), total, accented, cols, weights)
 
     def search(self, text: str, limit: int = 3, exclude: int | None = None) -> SearchResult:
         """Rank entries for ``text``; ``exclude`` hides one phrasing (leave-one-out calibration).
@@ -227,7 +228,7 @@ class Retriever:
 
     def rank(self, q: Query, exclude: int | None = None) -> list[Candidate]:
         """Entries ranked by the calibrated linear score over their best phrasing."""
-        if not q.total or not q.vector.any():
+        if not q.total or not len(q.cols):
             return []
         cov_p = self.doc_factored.dot(q.cols) / np.maximum(self.doc_weight, 1e-9)
         cov_q = self.doc_plain.dot(q.cols) / q.total
@@ -268,7 +269,7 @@ class Retriever:
             hidden = np.intersect1d(
                 np.intersect1d(self.doc_cols[exclude], found[counts == 1]), q.cols
             )
-            cover[entry] -= float(q.vector[hidden].sum())
+            cover[entry] -= float(q.weights[np.isin(q.cols, hidden)].sum())
         return cover / q.total
 
     def similarity(self, q: Query) -> np.ndarray:
