@@ -7,6 +7,7 @@ Alembic is imported only when migrating: a serving worker migrates in a child pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -62,7 +63,8 @@ async def upgrade_in_child(url: str) -> None:
     try:
         _, err = await child.communicate()
     except asyncio.CancelledError:
-        child.kill()
+        with contextlib.suppress(ProcessLookupError):  # it may have exited meanwhile
+            child.kill()
         await child.wait()
         raise
     if child.returncode != 0:

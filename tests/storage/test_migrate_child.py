@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
@@ -28,6 +29,27 @@ async def test_a_failed_migration_is_one_clear_error_without_the_password() -> N
     with pytest.raises(StorageError, match="database migration failed") as caught:
         await upgrade_in_child(url)
     assert "s3cret-pw" not in str(caught.value)
+
+
+async def test_a_cancelled_start_kills_the_migrating_child() -> None:
+    connected, gone = asyncio.Event(), asyncio.Event()
+
+    async def silent_database(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # never answers; EOF when the child's socket closes
+        gone.set()
+        writer.close()
+
+    server = await asyncio.start_server(silent_database, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    start = asyncio.create_task(upgrade_in_child(f"postgresql+asyncpg://x@127.0.0.1:{port}/db"))
+    await asyncio.wait_for(connected.wait(), 30)
+    start.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await start
+    await asyncio.wait_for(gone.wait(), 10)  # the child died with its connection
+    server.close()
+    await server.wait_closed()
 
 
 def test_the_server_module_does_not_import_alembic() -> None:
