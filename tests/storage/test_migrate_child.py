@@ -45,9 +45,9 @@ async def test_a_cancelled_start_kills_the_migrating_child() -> None:
     start = asyncio.create_task(upgrade_in_child(f"postgresql+asyncpg://x@127.0.0.1:{port}/db"))
     await asyncio.wait_for(connected.wait(), 30)
     start.cancel()
+    await asyncio.wait_for(gone.wait(), 10)  # the child died with its connection, at once
     with pytest.raises(asyncio.CancelledError):
         await start
-    await asyncio.wait_for(gone.wait(), 10)  # the child died with its connection
     server.close()
     await server.wait_closed()
 
