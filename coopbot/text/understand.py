@@ -166,13 +166,15 @@ def split_parts(sentence: str, g: Grammar) -> tuple[list[str], list[str]]:
     subjects: list[str] = []  # what self-introductions say of the organisation: story only
     for clause in _clauses(sentence, g):
         core = _strip(clause, g)
-        if core and _is_intro(core, g):
-            subjects.append(_subject(core, g))
-        if not core or _is_intro(core, g):
+        if not core:
             continue
+        if _is_intro(core, g):
+            subjects.append(_subject(core, g))
+            continue
+        words = g.words(core)
         asks = is_question(clause, g)
-        full = asks and len(g.words(core)) >= 3
-        if parts and g.alternatives.at(g.words(core), 0):  # "… hay phải …?": the same question
+        full = asks and len(words) >= 3
+        if parts and g.alternatives.at(words, 0):  # "… hay phải …?": the same question
             parts[-1] += ", " + core
         elif full:
             parts.append(" ".join([*lead, core]))
