@@ -60,11 +60,12 @@ class SmallTalk:
 
     def intent(self, text: str) -> str | None:
         """The intent name, or None when the message asks something (or is not small talk)."""
-        words = self._words(text)
-        if not words:
+        expanded = self._lexicon.expand(tokens(text))
+        if not expanded:
             return self._symbol_intent(text)
-        if len(words) > MAX_WORDS:
+        if len(expanded) > MAX_WORDS:
             return None
+        words = _spelled(expanded)
         content = self._content(words)
         found = _best_split(content, self._phrase, self._longest) if content else None
         if not found:
@@ -73,7 +74,7 @@ class SmallTalk:
 
     def _words(self, text: str) -> Words:
         """Normalised tokens with abbreviations expanded and letter runs shortened."""
-        return tuple(_tone_last(_REPEAT.sub(r"\1", w)) for w in self._lexicon.expand(tokens(text)))
+        return _spelled(self._lexicon.expand(tokens(text)))
 
     def _content(self, words: Words) -> Words:
         """The words that are not fillers (a filler typed without accents matches too)."""
@@ -97,6 +98,11 @@ class SmallTalk:
         if not chars or None in found:
             return None
         return min((f for f in found if f), key=self._rank.__getitem__)
+
+
+def _spelled(words: list[str]) -> Words:
+    """Letter runs shortened ("đượccc") and tone marks moved last, word by word."""
+    return tuple(_tone_last(_REPEAT.sub(r"\1", w)) for w in words)
 
 
 def _tone_last(word: str) -> str:

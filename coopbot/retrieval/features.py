@@ -30,7 +30,9 @@ class Terms:
     "hợp_tác". Variants of one term ("vốn góp", "góp vốn") give the same feature."""
 
     table: Mapping[tuple[str, ...], str] = field(default_factory=dict)
-    longest: int = 0
+    sizes: Mapping[str, tuple[int, ...]] = field(
+        default_factory=dict
+    )  # by first word, longest first
 
     @classmethod
     def build(cls, terms: Iterable[Sequence[str]], lexicon: Lexicon) -> Terms:
@@ -42,7 +44,10 @@ class Terms:
                 key = tuple(lexicon.analyze(variant))
                 if len(key) >= 1 and name != "T:":
                     table.setdefault(key, name)
-        return cls(table, max((len(k) for k in table), default=0))
+        sizes: dict[str, set[int]] = {}
+        for key in table:
+            sizes.setdefault(key[0], set()).add(len(key))
+        return cls(table, {w: tuple(sorted(n, reverse=True)) for w, n in sizes.items()})
 
     def features(self, tokens: list[str]) -> list[str]:
         """Unigrams, bigrams outside terms, and one feature per term found (longest first)."""
@@ -50,8 +55,10 @@ class Terms:
         found: list[str] = []
         i = 0
         while i < len(tokens):
-            for size in range(min(self.longest, len(tokens) - i), 0, -1):
-                name = self.table.get(tuple(tokens[i : i + size]))
+            for size in self.sizes.get(tokens[i], ()):
+                name = (
+                    self.table.get(tuple(tokens[i : i + size])) if i + size <= len(tokens) else None
+                )
                 if name is not None:
                     found.append(name)
                     inside.update(range(i, i + size - 1))

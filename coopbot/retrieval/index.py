@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase
 from coopbot.retrieval.calibration import Calibration
-from coopbot.retrieval.features import Analyzer, Terms, Weights, contains_sequence
+from coopbot.retrieval.features import Analyzer, Terms, Weights
 from coopbot.retrieval.sparse import Columns
 from coopbot.text.normalize import has_diacritics, tokens
 
@@ -112,7 +112,8 @@ class Retriever:
         self._build_matrices(doc_feats, entry_counts, answer_feats)
         self.doc_joined = [" ".join(t) for t in analysed]
         self.doc_accented = [frozenset(tokens(q)) for q in self.doc_texts]
-        self.domain_terms = [t for t in (lex.analyze(d) for d in kb.domain_terms) if t]
+        self.domain_terms = frozenset(tuple(t) for t in map(lex.analyze, kb.domain_terms) if t)
+        self.domain_sizes = sorted({len(t) for t in self.domain_terms})
         self._cache: dict[tuple[str, int], SearchResult] = {}
         self._cached_for: Calibration | None = None
 
@@ -134,10 +135,9 @@ class Retriever:
                     for f in feats
                 }
             )
-        self.doc_plain = Columns.of(plain, width)
+        self.doc_rows = Columns.transposed(plain, width)  # a phrasing's features: column doc
         self.doc_factored = Columns.of(factored, width)
         self.doc_weight = np.asarray([sum(row.values()) for row in factored], np.float64)
-        self.doc_cols = [np.fromiter(row, np.int64, len(row)) for row in plain]  # leave-one-out
         self.entry_has = Columns.of([{idx[f]: 1.0 for f in c} for c in entry_counts], width)
         tfidf = [{idx[f]: (1 + math.log(n)) * w(f) for f, n in c.items()} for c in entry_counts]
         self.entry_tfidf = Columns.of(_unit(tfidf), width)
@@ -220,7 +220,11 @@ class Retriever:
 
     def in_domain(self, toks: list[str]) -> bool:
         """The question names something of the domain (cooperatives, their bodies, laws)."""
-        return any(contains_sequence(toks, term) for term in self.domain_terms)
+        return any(
+            tuple(toks[i : i + n]) in self.domain_terms
+            for n in self.domain_sizes
+            for i in range(len(toks) - n + 1)
+        )
 
     def candidates(self, text: str, toks: list[str], exclude: int | None = None) -> list[Candidate]:
         """Entries ranked by the calibrated linear score over their best phrasing."""
@@ -231,20 +235,23 @@ class Retriever:
         if not q.total or not len(q.cols):
             return []
         cov_p = self.doc_factored.dot(q.cols) / np.maximum(self.doc_weight, 1e-9)
-        cov_q = self.doc_plain.dot(q.cols) / q.total
         cov_e = self.entry_cover(q, exclude)[self.doc_entry]
         w = self.calibration.rank_weights
-        partial = w[0] * cov_p + w[1] * cov_q + w[2] * cov_e
+        partial = w[0] * cov_p + w[2] * cov_e
         if exclude is not None:
             partial[exclude] = -1.0
         k = min(CANDIDATES, len(partial))
         top = np.argpartition(-partial, k - 1)[:k]
         top = top[partial[top] > 0]
+        # the candidates' coverage of the question and fuzzy ratios re-score them
+        asked = np.zeros(self.doc_rows.n_rows)
+        asked[q.cols] = 1.0
+        cov_q = self.doc_rows.column_dots(top, asked) / q.total
         joined = " ".join(q.tokens)
         docs = [self.doc_joined[int(i)] for i in top]
-        sort_ratio = np.zeros(len(top)) if not w[3] else _fuzz(fuzz.token_sort_ratio, joined, docs)
-        set_ratio = np.zeros(len(top)) if not w[4] else _fuzz(fuzz.token_set_ratio, joined, docs)
-        table = np.column_stack((cov_p[top], cov_q[top], cov_e[top], sort_ratio, set_ratio))
+        sort_ratio = _fuzz(fuzz.token_sort_ratio, joined, docs, bool(w[3]))
+        set_ratio = _fuzz(fuzz.token_set_ratio, joined, docs, bool(w[4]))
+        table = np.column_stack((cov_p[top], cov_q, cov_e[top], sort_ratio, set_ratio))
         scores = table @ np.asarray(w, np.float64)
         if q.accented:
             shared = [len(q.accented & self.doc_accented[int(i)]) for i in top]
@@ -262,12 +269,11 @@ class Retriever:
         cover = self.entry_has.dot(q.cols, q.weights)
         if exclude is not None:  # words only the hidden phrasing gave its entry do not count
             entry = int(self.doc_entry[exclude])
-            used = np.concatenate(
-                [self.doc_cols[d] for d in np.flatnonzero(self.doc_entry == entry)]
-            )
+            docs = np.flatnonzero(self.doc_entry == entry)
+            used = np.concatenate([self.doc_rows.having(int(d)) for d in docs])
             found, counts = np.unique(used, return_counts=True)
             hidden = np.intersect1d(
-                np.intersect1d(self.doc_cols[exclude], found[counts == 1]), q.cols
+                np.intersect1d(self.doc_rows.having(exclude), found[counts == 1]), q.cols
             )
             cover[entry] -= float(q.weights[np.isin(q.cols, hidden)].sum())
         return cover / q.total
@@ -288,9 +294,8 @@ class Retriever:
         if not len(q.cols):
             return np.zeros(len(self.entries), np.float32)
         out = np.zeros(len(self.entries), np.float32)
-        for col, weight in zip(q.cols.tolist(), q.weights.tolist(), strict=True):
-            having = self.entry_has.having(col)  # the entries with this feature
-            out[having] = np.maximum(out[having], weight)
+        rows, weights = self.entry_has.rows_of(q.cols, q.weights)
+        np.maximum.at(out, rows, weights)
         return out / float(q.weights.max())
 
     def confidence_features(
@@ -324,6 +329,9 @@ class Retriever:
         return range(len(self.doc_texts))
 
 
-def _fuzz(scorer: Callable[..., float], text: str, docs: list[str]) -> np.ndarray:
-    """A rapidfuzz ratio of ``text`` against each doc, on a 0–1 scale."""
-    return np.asarray([scorer(text, d) for d in docs], np.float64) / 100
+def _fuzz(scorer: Callable[..., float], text: str, docs: list[str], wanted: bool) -> np.ndarray:
+    """A rapidfuzz ratio of ``text`` against each doc, on a 0–1 scale (zeros when unweighted)."""
+    if not wanted or not docs:
+        return np.zeros(len(docs))
+    ratios = process.cdist([text], docs, scorer=scorer, dtype=np.float64)[0]
+    return np.asarray(ratios, np.float64) / 100

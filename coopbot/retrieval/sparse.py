@@ -37,17 +37,47 @@ class Columns:
         np.cumsum(np.bincount(cols, minlength=width), out=indptr[1:])
         return cls(len(rows), indptr, row_of[order], vals[order])
 
+    @classmethod
+    def transposed(cls, rows: Sequence[Mapping[int, float]], width: int) -> Columns:
+        """The transpose of ``of(rows, width)``: each given row becomes a column (row-wise
+        storage of the original, for products of a few of its rows)."""
+        sizes = [len(row) for row in rows]
+        indptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        keys = np.fromiter((c for row in rows for c in row), np.int32, sum(sizes))
+        vals = np.fromiter((v for row in rows for v in row.values()), np.float32, sum(sizes))
+        return cls(width, indptr, keys, vals)
+
     def dot(self, cols: np.ndarray, weights: np.ndarray | float = 1.0) -> np.ndarray:
         """The product with a vector that is ``weights`` at ``cols`` and zero elsewhere."""
-        starts = self.indptr[cols]
-        lengths = self.indptr[cols + 1] - starts
-        total = int(lengths.sum())
-        if not total:
+        at, lengths = self._positions(cols)
+        if not len(at):
             return np.zeros(self.n_rows)
-        # positions of every stored value of the chosen columns, column after column
-        at = np.arange(total) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         scale = np.repeat(np.broadcast_to(np.asarray(weights, np.float64), cols.shape), lengths)
         return np.bincount(self.rows[at], self.values[at] * scale, minlength=self.n_rows)
+
+    def column_dots(self, cols: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """For each chosen column, its product with a dense vector of ``n_rows`` values."""
+        at, lengths = self._positions(cols)
+        if not len(at):
+            return np.zeros(len(cols))
+        owner = np.repeat(np.arange(len(cols)), lengths)
+        return np.bincount(owner, self.values[at] * vector[self.rows[at]], minlength=len(cols))
+
+    def rows_of(self, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The row of every stored value of the chosen columns, each with its column's weight."""
+        at, lengths = self._positions(cols)
+        return self.rows[at], np.repeat(weights, lengths)
+
+    def _positions(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of every stored value of the chosen columns, column after column, and
+        how many each column has."""
+        starts = self.indptr[cols]
+        lengths = self.indptr[cols + 1] - starts
+        at = np.arange(int(lengths.sum())) + np.repeat(
+            starts - (np.cumsum(lengths) - lengths), lengths
+        )
+        return at, lengths
 
     def having(self, col: int) -> np.ndarray:
         """The rows with a value in column ``col``."""

@@ -44,3 +44,26 @@ def test_having_lists_the_rows_of_a_column() -> None:
     assert sorted(m.having(3).tolist()) == [0, 1]
     assert m.having(2).tolist() == []
     assert m.dot(np.asarray([2], np.int64)).tolist() == [0.0, 0.0, 0.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows_strategy, st.data())
+def test_column_dots_of_the_transpose_are_row_products(
+    rows: list[dict[int, float]], data: st.DataObject
+) -> None:
+    picked = data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=len(rows)))
+    vector = np.asarray(data.draw(st.lists(st.floats(-3, 3), min_size=WIDTH, max_size=WIDTH)))
+    chosen = np.asarray(picked, np.int64)
+    got = Columns.transposed(rows, WIDTH).column_dots(chosen, vector)
+    assert got.shape == (len(picked),)
+    assert np.allclose(got, dense(rows)[chosen] @ vector, atol=1e-4)
+
+
+def test_rows_of_pairs_each_stored_value_with_its_column_weight() -> None:
+    m = Columns.of([{0: 1.0, 3: 2.0}, {3: 1.0}, {1: 5.0}], 4)
+    rows, weights = m.rows_of(np.asarray([1, 3], np.int64), np.asarray([0.5, 2.0]))
+    assert sorted(zip(rows.tolist(), weights.tolist(), strict=True)) == [
+        (0, 2.0),
+        (1, 2.0),
+        (2, 0.5),
+    ]
