@@ -147,4 +147,13 @@ class Analyzer:
 def contains_sequence(haystack: list[str], needle: list[str]) -> bool:
     """True when ``needle`` occurs as a contiguous run in ``haystack``."""
     n = len(needle)
-    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+    if not n:
+        return False
+    i = -1
+    try:
+        while True:  # only where the first word is (list.index scans in C)
+            i = haystack.index(needle[0], i + 1)
+            if haystack[i : i + n] == needle:
+                return True
+    except ValueError:
+        return False

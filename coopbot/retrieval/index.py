@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from coopbot.knowledge.model import FaqEntry, KnowledgeBase
 from coopbot.retrieval.calibration import Calibration
+from coopbot.retrieval.entries import EntryVectors, Overlap
 from coopbot.retrieval.features import Analyzer, Terms, Weights
 from coopbot.retrieval.sparse import Columns
 from coopbot.text.normalize import has_diacritics, tokens
@@ -25,6 +26,7 @@ CANDIDATES = 24  # phrasings re-scored with fuzzy similarity
 INCIDENTAL = 0.35  # weight factor of a word only one phrasing of an entry uses (story details)
 ACCENT_BONUS = 0.03  # tie-break toward entries whose accented words match an accented question
 SEARCH_CACHE = 4096  # results kept for repeated questions (farmers ask the same things)
+OVERLAP_CACHE = 32  # entry products of the texts last ranked (one message's parts and context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +78,6 @@ class Query:
     weights: np.ndarray  # their IDF weights
 
 
-def _unit(rows: list[dict[int, float]]) -> list[dict[int, float]]:
-    """Each row scaled to unit length (cosine similarity by a plain product)."""
-    out = []
-    for row in rows:
-        norm = math.sqrt(sum(v * v for v in row.values())) + 1e-9
-        out.append({c: v / norm for c, v in row.items()})
-    return out
-
-
 class Retriever:
     """Index over every phrasing and title of every entry."""
 
@@ -115,6 +108,7 @@ class Retriever:
         self.domain_terms = frozenset(tuple(t) for t in map(lex.analyze, kb.domain_terms) if t)
         self.domain_sizes = sorted({len(t) for t in self.domain_terms})
         self._cache: dict[tuple[str, int], SearchResult] = {}
+        self._overlaps: dict[str, Overlap] = {}
         self._cached_for: Calibration | None = None
 
     def _build_matrices(
@@ -138,32 +132,11 @@ class Retriever:
         self.doc_rows = Columns.transposed(plain, width)  # a phrasing's features: column doc
         self.doc_factored = Columns.of(factored, width)
         self.doc_weight = np.asarray([sum(row.values()) for row in factored], np.float64)
-        self.entry_has = Columns.of([{idx[f]: 1.0 for f in c} for c in entry_counts], width)
-        tfidf = [{idx[f]: (1 + math.log(n)) * w(f) for f, n in c.items()} for c in entry_counts]
-        self.entry_tfidf = Columns.of(_unit(tfidf), width)
-        self._build_bayes(entry_counts)
+        counts = [{idx[f]: n for f, n in c.items()} for c in entry_counts]
         answers = [{idx[f]: w(f) for f in a if f in idx} for a in answer_feats]
-        self.answer_tfidf = Columns.of(_unit(answers), width)
-
-    def _build_bayes(self, entry_counts: list[dict[str, int]], alpha: float = 0.1) -> None:
-        """Multinomial naive Bayes over phrasings, stored sparsely: for each entry, the gain of
-        each feature it has over an unseen one; unseen features cost each entry a constant."""
-        idx, width = self.features, len(self.features)
-        totals = [sum(c.values()) for c in entry_counts]
-        unseen = np.asarray([math.log(alpha / (t + alpha * width)) for t in totals], np.float32)
-        gains = [
-            {idx[f]: math.log((n + alpha) / (t + alpha * width)) - float(u) for f, n in c.items()}
-            for c, t, u in zip(entry_counts, totals, unseen, strict=True)
-        ]
-        self.bayes_gain = Columns.of(gains, width)
-        self.bayes_unseen = unseen
-
-    def bayes(self, q: Query) -> np.ndarray:
-        """Naive Bayes log-likelihood of the question's known features, per entry, per feature
-        (comparable across questions of different lengths)."""
-        n = float(len(q.cols)) or 1.0
-        gains = self.bayes_gain.dot(q.cols)
-        return np.asarray((gains + self.bayes_unseen * n) / n, np.float32)
+        titles = [plain[d] for d in np.flatnonzero(np.diff(self.doc_entry, append=-1))]
+        idf = np.asarray([w(f) for f in idx], np.float64)  # idx is ordered by column
+        self.vectors = EntryVectors(counts, answers, titles, idf, width)
 
     def query(self, text: str) -> Query:
         """Analyse a question once for every score below."""
@@ -264,9 +237,19 @@ class Retriever:
                 best[entry] = Candidate(entry, di, tuple(table[row].tolist()), score)
         return sorted(best.values(), key=lambda c: (-c.score, self.entries[c.entry].id))
 
+    def overlap(self, q: Query) -> Overlap:
+        """Coverage and cosines of every entry; a message ranks and reads the same texts
+        several times, so the last few are remembered."""
+        found = self._overlaps.get(q.text)
+        if found is None:
+            if len(self._overlaps) >= OVERLAP_CACHE:
+                self._overlaps.clear()
+            found = self._overlaps[q.text] = self.vectors.overlap(q)
+        return found
+
     def entry_cover(self, q: Query, exclude: int | None = None) -> np.ndarray:
         """Share of the question's weight found in any phrasing of each entry."""
-        cover = self.entry_has.dot(q.cols, q.weights)
+        cover = self.overlap(q).cover
         if exclude is not None:  # words only the hidden phrasing gave its entry do not count
             entry = int(self.doc_entry[exclude])
             docs = np.flatnonzero(self.doc_entry == entry)
@@ -275,28 +258,9 @@ class Retriever:
             hidden = np.intersect1d(
                 np.intersect1d(self.doc_rows.having(exclude), found[counts == 1]), q.cols
             )
-            cover[entry] -= float(q.weights[np.isin(q.cols, hidden)].sum())
-        return cover / q.total
-
-    def similarity(self, q: Query) -> np.ndarray:
-        """Cosine of the question with each entry's TF-IDF vector (all phrasings together)."""
-        norm = float(np.linalg.norm(q.weights)) or 1.0
-        return self.entry_tfidf.dot(q.cols, q.weights / norm)
-
-    def answer_similarity(self, q: Query) -> np.ndarray:
-        """Cosine of the question with each entry's answer text."""
-        norm = float(np.linalg.norm(q.weights)) or 1.0
-        return self.answer_tfidf.dot(q.cols, q.weights / norm)
-
-    def rarest(self, q: Query) -> np.ndarray:
-        """Per entry: the weight of the rarest question feature it has, over the question's
-        rarest known feature (a rare word such as "con dấu" points at few entries)."""
-        if not len(q.cols):
-            return np.zeros(len(self.entries), np.float32)
-        out = np.zeros(len(self.entries), np.float32)
-        rows, weights = self.entry_has.rows_of(q.cols, q.weights)
-        np.maximum.at(out, rows, weights)
-        return out / float(q.weights.max())
+            cover = cover.copy()
+            cover[entry] -= float(q.weights[np.isin(q.cols, hidden)].sum()) / q.total
+        return cover
 
     def confidence_features(
         self, toks: list[str], cands: list[Candidate], in_domain: bool

@@ -21,7 +21,6 @@ import numpy as np
 
 from coopbot.knowledge.model import FaqEntry
 from coopbot.retrieval.index import Candidate, Query, Retriever
-from coopbot.retrieval.sparse import Columns
 from coopbot.text.grammar import Grammar, aspects, kinds
 from coopbot.text.understand import Part, Understanding, understand
 
@@ -112,12 +111,6 @@ class Selector:
         self.grammar = kb.grammar
         self.entry_types = [self._types(e) for e in retriever.entries]
         self.entry_aspects = [self._aspects(e) for e in retriever.entries]
-        titles = [retriever.query(e.title) for e in retriever.entries]
-        width = len(retriever.features)
-        self.title_vectors = Columns.of(
-            [dict(zip(t.cols.tolist(), t.weights.tolist(), strict=True)) for t in titles], width
-        )
-        self.title_totals = np.asarray([max(t.total, 1e-9) for t in titles], np.float32)
         self.groups = {i: group for group in self.grammar.type_variants for i in group}
         self._cached = lru_cache(maxsize=SELECT_CACHE)(self._select)
 
@@ -232,16 +225,20 @@ class Selector:
                 ranked[q.text] = r.rank(q, exclude)
         lists = [ranked[q.text] for q in (qp, qc, whole)]
         scores = [{c.entry: c.score for c in ranked} for ranked in lists]
-        sim_p, sim_c = r.similarity(qp), r.similarity(qc) if qc is not qp else None
-        answer, rarest = r.answer_similarity(qp), r.rarest(qp)
-        bayes = r.bayes(qp)
-        bayes = bayes - bayes.max()
+        part_overlap, context_overlap = r.overlap(qp), r.overlap(qc)
+        sim_p, sim_c, answer = (
+            part_overlap.similarity,
+            context_overlap.similarity,
+            part_overlap.answer,
+        )
+        rarest, fit = r.vectors.rarest(qp), r.vectors.fit(qp)
+        bayes = fit.bayes - fit.bayes.max()
         firsts = {ranked[0].entry for ranked in lists if ranked}
         firsts.add(int(np.argmax(sim_p)))
         pool = {c.entry for ranked in lists for c in ranked[:POOL]}
         pool |= {int(i) for i in np.argsort(-sim_p)[:POOL] if sim_p[i] > 0}
         wanted = primary(part.text, self.grammar) or primary(u.question, self.grammar)
-        title_cover = self.title_vectors.dot(qp.cols) / self.title_totals
+        title_cover = fit.title
         out: dict[int, tuple[float, ...]] = {}
         for e in pool:
             types = self.entry_types[e]
@@ -251,7 +248,7 @@ class Selector:
                 scores[1].get(e, 0.0),
                 scores[2].get(e, 0.0),
                 float(sim_p[e]),
-                float(sim_c[e]) if sim_c is not None else float(sim_p[e]),
+                float(sim_c[e]),
                 float(bool(types & wanted)),
                 float(bool(types and wanted and not types & wanted)),
                 aspect,
