@@ -220,21 +220,23 @@ class Retriever:
         asked = np.zeros(self.doc_rows.n_rows)
         asked[q.cols] = 1.0
         cov_q = self.doc_rows.column_dots(top, asked) / q.total
-        joined = " ".join(q.tokens)
-        docs = [self.doc_joined[int(i)] for i in top]
+        joined, rows = " ".join(q.tokens), top.tolist()
+        docs = [self.doc_joined[i] for i in rows]
         sort_ratio = _fuzz(fuzz.token_sort_ratio, joined, docs, bool(w[3]))
         set_ratio = _fuzz(fuzz.token_set_ratio, joined, docs, bool(w[4]))
         table = np.column_stack((cov_p[top], cov_q, cov_e[top], sort_ratio, set_ratio))
         scores = table @ np.asarray(w, np.float64)
         if q.accented:
-            shared = [len(q.accented & self.doc_accented[int(i)]) for i in top]
+            shared = [len(q.accented & self.doc_accented[i]) for i in rows]
             scores += ACCENT_BONUS * np.asarray(shared, np.float64) / len(q.accented)
         best: dict[int, Candidate] = {}
-        for row, di in enumerate(top.tolist()):
-            entry, score = int(self.doc_entry[di]), float(scores[row])
+        values = table.tolist()
+        for row, (doc, entry, score) in enumerate(
+            zip(rows, self.doc_entry[top].tolist(), scores.tolist(), strict=True)
+        ):
             current = best.get(entry)
             if current is None or score > current.score:
-                best[entry] = Candidate(entry, di, tuple(table[row].tolist()), score)
+                best[entry] = Candidate(entry, doc, tuple(values[row]), score)
         return sorted(best.values(), key=lambda c: (-c.score, self.entries[c.entry].id))
 
     def overlap(self, q: Query) -> Overlap:

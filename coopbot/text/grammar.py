@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from coopbot.text.normalize import fold, normalize, tokens
 
+WORDS_CACHE = 1024  # texts whose words are remembered
+
 Token = tuple[str, str]  # (as typed, lower-cased, with its accents; accent-folded)
 
 
@@ -106,14 +108,23 @@ class Grammar:
     shorthand: Mapping[str, tuple[Token, ...]] = field(default_factory=dict)
     terms: tuple[tuple[str, ...], ...] = ()  # domain terms, each: its ways of writing it
     type_variants: tuple[tuple[str, ...], ...] = ()  # entry ids answering one question per type
+    _read: dict[str, tuple[Token, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def words(self, text: str) -> list[Token]:
-        """Word tokens with shorthand spelled out ("ko" → "không")."""
-        out: list[Token] = []
-        for t in tokens(text):
-            word = token(t)
-            out.extend(self.shorthand.get(word[0], (word,)))
-        return out
+        """Word tokens with shorthand spelled out ("ko" → "không"). Pure in the text, so the
+        last texts are remembered: a message's parts are read by several steps."""
+        found = self._read.get(text)
+        if found is None:
+            out: list[Token] = []
+            for t in tokens(text):
+                word = token(t)
+                out.extend(self.shorthand.get(word[0], (word,)))
+            if len(self._read) >= WORDS_CACHE:
+                self._read.clear()
+            found = self._read[text] = tuple(out)
+        return list(found)
 
 
 def kinds(words: Sequence[Token], sets: Mapping[str, PhraseSet]) -> frozenset[str]:
