@@ -55,13 +55,16 @@ class EntryVectors:
         width: int,
     ) -> None:
         self.n = len(counts)
-        has = [{c: 1.0 for c in row} for row in counts]
+        has = Columns.of([dict.fromkeys(row, 1.0) for row in counts], width)
         tfidf = _unit(
             [{c: (1 + math.log(k)) * float(idf[c]) for c, k in row.items()} for row in counts]
         )
-        self.weighted = Columns.of([*has, *tfidf, *_unit(answers)], width)
+        self.weighted = Columns.stack(
+            [has, Columns.of(tfidf, width), Columns.of(_unit(answers), width)]
+        )
+        del tfidf
         gains, self.unseen = _bayes(counts, width)
-        self.counted = Columns.of([*gains, *titles], width)
+        self.counted = Columns.stack([Columns.of(gains, width), Columns.of(titles, width)])
         self.title_totals = np.asarray([max(sum(t.values()), 1e-9) for t in titles], np.float32)
 
     def overlap(self, q: Asked) -> Overlap:

@@ -48,6 +48,23 @@ class Columns:
         vals = np.fromiter((v for row in rows for v in row.values()), np.float32, sum(sizes))
         return cls(width, indptr, keys, vals)
 
+    @classmethod
+    def stack(cls, blocks: Sequence[Columns]) -> Columns:
+        """The blocks one below the other (same width): one gather reads them all."""
+        indptr = np.sum([b.indptr for b in blocks], axis=0)
+        rows = np.empty(int(indptr[-1]), np.int32)
+        values = np.empty(int(indptr[-1]), np.float32)
+        before = indptr[:-1].copy()  # where each column's values of the next block go
+        offset = 0
+        for b in blocks:
+            lengths = np.diff(b.indptr)
+            at = np.repeat(before - b.indptr[:-1], lengths) + np.arange(len(b.rows))
+            rows[at] = b.rows + offset
+            values[at] = b.values
+            before += lengths
+            offset += b.n_rows
+        return cls(offset, indptr, rows, values)
+
     def dot(self, cols: np.ndarray, weights: np.ndarray | float = 1.0) -> np.ndarray:
         """The product with a vector that is ``weights`` at ``cols`` and zero elsewhere."""
         at, lengths = self._positions(cols)

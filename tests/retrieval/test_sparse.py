@@ -67,3 +67,18 @@ def test_rows_of_pairs_each_stored_value_with_its_column_weight() -> None:
         (1, 2.0),
         (2, 0.5),
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows_strategy, min_size=1, max_size=3), st.sets(st.integers(0, WIDTH - 1)))
+def test_stacked_blocks_multiply_like_the_stacked_dense_matrix(
+    blocks: list[list[dict[int, float]]], picked: set[int]
+) -> None:
+    cols = np.asarray(sorted(picked), np.int64)
+    weights = np.linspace(0.5, 2.0, len(cols))
+    vector = np.zeros(WIDTH)
+    vector[cols] = weights
+    stacked = Columns.stack([Columns.of(rows, WIDTH) for rows in blocks])
+    whole = np.vstack([dense(rows) for rows in blocks])
+    assert stacked.n_rows == len(whole)
+    assert np.allclose(stacked.dot(cols, weights), whole @ vector, atol=1e-4)
