@@ -67,34 +67,35 @@ class Columns:
 
     def dot(self, cols: np.ndarray, weights: np.ndarray | float = 1.0) -> np.ndarray:
         """The product with a vector that is ``weights`` at ``cols`` and zero elsewhere."""
-        at, lengths = self._positions(cols)
-        if not len(at):
-            return np.zeros(self.n_rows)
-        scale = np.repeat(np.broadcast_to(np.asarray(weights, np.float64), cols.shape), lengths)
-        return np.bincount(self.rows[at], self.values[at] * scale, minlength=self.n_rows)
+        rows, values, lengths = self._gather(cols)
+        if isinstance(weights, np.ndarray):  # in double precision, as bincount adds
+            values = values * np.repeat(weights.astype(np.float64), lengths)
+        elif weights != 1.0:
+            values = values.astype(np.float64) * weights
+        return np.bincount(rows, values, minlength=self.n_rows)
 
     def column_dots(self, cols: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """For each chosen column, its product with a dense vector of ``n_rows`` values."""
-        at, lengths = self._positions(cols)
-        if not len(at):
-            return np.zeros(len(cols))
+        rows, values, lengths = self._gather(cols)
         owner = np.repeat(np.arange(len(cols)), lengths)
-        return np.bincount(owner, self.values[at] * vector[self.rows[at]], minlength=len(cols))
+        return np.bincount(owner, values * vector[rows], minlength=len(cols))
 
     def rows_of(self, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The row of every stored value of the chosen columns, each with its column's weight."""
-        at, lengths = self._positions(cols)
-        return self.rows[at], np.repeat(weights, lengths)
+        rows, _, lengths = self._gather(cols)
+        return rows, np.repeat(weights, lengths)
 
-    def _positions(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of every stored value of the chosen columns, column after column, and
-        how many each column has."""
-        starts = self.indptr[cols]
-        lengths = self.indptr[cols + 1] - starts
-        at = np.arange(int(lengths.sum())) + np.repeat(
-            starts - (np.cumsum(lengths) - lengths), lengths
-        )
-        return at, lengths
+    def _gather(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows and values stored in the chosen columns, column after column, and how many
+        each column has. Slices joined by ``np.concatenate``: for a question's few dozen
+        columns this is about twice as fast as one fancy-indexed gather."""
+        starts, ends = self.indptr[cols].tolist(), self.indptr[cols + 1].tolist()
+        if not starts:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int64)
+        rows = np.concatenate([self.rows[a:b] for a, b in zip(starts, ends, strict=True)])
+        values = np.concatenate([self.values[a:b] for a, b in zip(starts, ends, strict=True)])
+        lengths = np.subtract(ends, starts)
+        return rows, values, lengths
 
     def having(self, col: int) -> np.ndarray:
         """The rows with a value in column ``col``."""
