@@ -16,6 +16,7 @@ from coopbot.text.lexicon import Lexicon
 # Vietnamese syllables are short and most 4-letter strings are real words ("trời" is not a typo
 # of "rời"), so only longer unknown tokens are repaired.
 TYPO_MIN_LEN = 5
+ANALYZED_CACHE = 1024  # texts whose analysis is remembered
 
 
 def features(tokens: list[str]) -> list[str]:
@@ -106,13 +107,20 @@ class Analyzer:
         self.vocabulary = frozenset(vocabulary)
         self._long_words = sorted(w for w in self.vocabulary if len(w) >= TYPO_MIN_LEN - 1)
         self._cache: dict[str, list[str] | None] = {}
+        self._analysed: dict[str, tuple[str, ...]] = {}
 
     def analyze(self, text: str) -> list[str]:
-        """Folded, lexicon-expanded, typo-repaired tokens without stopwords."""
-        out = []
-        for tok in self.lexicon.analyze(text):
-            out.extend([tok] if tok in self.vocabulary else (self.repair(tok) or [tok]))
-        return out
+        """Folded, lexicon-expanded, typo-repaired tokens without stopwords; the last texts
+        are remembered (a message's story is read for each of its questions)."""
+        found = self._analysed.get(text)
+        if found is None:
+            out = []
+            for tok in self.lexicon.analyze(text):
+                out.extend([tok] if tok in self.vocabulary else (self.repair(tok) or [tok]))
+            if len(self._analysed) >= ANALYZED_CACHE:
+                self._analysed.clear()
+            found = self._analysed[text] = tuple(out)
+        return list(found)
 
     def repair(self, token: str) -> list[str] | None:
         """Known words for an unknown token: two run-together words, or one within one edit."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -138,9 +139,11 @@ class Retriever:
         idf = np.asarray([w(f) for f in idx], np.float64)  # idx is ordered by column
         self.vectors = EntryVectors(counts, answers, titles, idf, width)
 
-    def query(self, text: str) -> Query:
-        """Analyse a question once for every score below."""
-        toks = self.analyzer.analyze(text)
+    def query(self, *pieces: str) -> Query:
+        """Analyse a question once for every score below. A question given in pieces (a story,
+        then the question) is analysed piece by piece, so a story shared by several questions
+        of one message is read once; no lexicon phrase spans two pieces."""
+        toks = [t for piece in pieces for t in self.analyzer.analyze(piece)]
         feats = self.terms.features(toks)
         total = 0.0
         known: list[tuple[int, float]] = []
@@ -153,8 +156,8 @@ class Retriever:
         known.sort()
         cols = np.fromiter((c for c, _ in known), np.int64, len(known))
         weights = np.fromiter((w for _, w in known), np.float32, len(known))
-        accented = frozenset(tokens(text)) if has_diacritics(text) else frozenset()
-        return Query(text, tuple(toks), tuple(feats), total, accented, cols, weights)
+        accented = frozenset().union(*map(_accented, pieces))
+        return Query(" ".join(pieces), tuple(toks), tuple(feats), total, accented, cols, weights)
 
     def search(self, text: str, limit: int = 3, exclude: int | None = None) -> SearchResult:
         """Rank entries for ``text``; ``exclude`` hides one phrasing (leave-one-out calibration).
@@ -293,6 +296,12 @@ class Retriever:
     def docs(self) -> range:
         """Indexes of every indexed phrasing (leave-one-out loops)."""
         return range(len(self.doc_texts))
+
+
+@lru_cache(maxsize=1024)
+def _accented(text: str) -> frozenset[str]:
+    """The words of a text typed with accents (none when it has no diacritics at all)."""
+    return frozenset(tokens(text)) if has_diacritics(text) else frozenset()
 
 
 def _fuzz(scorer: Callable[..., float], text: str, docs: list[str], wanted: bool) -> np.ndarray:

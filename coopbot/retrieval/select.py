@@ -158,7 +158,7 @@ class Selector:
 
     def whole(self, u: Understanding) -> Query:
         """The whole message as one query: its questions, or its one part with its story."""
-        return self.retriever.query(u.question if len(u.parts) > 1 else u.parts[0].context)
+        return self.retriever.query(*((u.question,) if len(u.parts) > 1 else u.parts[0].pieces))
 
     def choose(
         self,
@@ -216,7 +216,7 @@ class Selector:
         rankings of texts already ranked for this message (the whole, a shared context)."""
         r = self.retriever
         qp = r.query(part.text)
-        qc = r.query(part.context) if part.context != part.text else qp
+        qc = r.query(*part.pieces) if part.pieces != (part.text,) else qp
         if len(qp.tokens) < SHORT_PART:  # "và gửi đi đâu?": the part means nothing alone
             qp = qc
         ranked: dict[str, list[Candidate]] = {} if memo is None else memo

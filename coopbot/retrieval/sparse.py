@@ -76,9 +76,14 @@ class Columns:
 
     def column_dots(self, cols: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """For each chosen column, its product with a dense vector of ``n_rows`` values."""
-        rows, values, lengths = self._gather(cols)
+        # few short columns (a question's candidate phrasings): one fancy-indexed gather
+        starts = self.indptr[cols]
+        lengths = self.indptr[cols + 1] - starts
+        at = np.arange(int(lengths.sum())) + np.repeat(
+            starts - (np.cumsum(lengths) - lengths), lengths
+        )
         owner = np.repeat(np.arange(len(cols)), lengths)
-        return np.bincount(owner, values * vector[rows], minlength=len(cols))
+        return np.bincount(owner, self.values[at] * vector[self.rows[at]], minlength=len(cols))
 
     def rows_of(self, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The row of every stored value of the chosen columns, each with its column's weight."""

@@ -32,9 +32,14 @@ class Part:
     """One thing the message asks."""
 
     text: str  # the question as written (wrapping stripped)
-    context: str  # the story and the question it continues, for search
+    pieces: tuple[str, ...]  # the story, the question it continues and the question, for search
     types: frozenset[str]  # organisation types named in the part (htx, tht, lhhtx)
     aspects: frozenset[str]
+
+    @property
+    def context(self) -> str:
+        """The part with its story, as one text."""
+        return " ".join(self.pieces)
 
 
 @dataclass(frozen=True)
@@ -215,8 +220,8 @@ def understand(text: str, g: Grammar) -> Understanding:
     for i, part in enumerate(parts):
         words = g.words(part)
         previous = parts[i - 1] if i and len(words) < 8 else ""
-        context = " ".join(x for x in (background, previous, part) if x)
-        built.append(Part(part, context, kinds(words, g.types), aspects(words, g)))
+        pieces = tuple(x for x in (background, previous, part) if x)
+        built.append(Part(part, pieces, kinds(words, g.types), aspects(words, g)))
     all_words = g.words(text)
     return Understanding(
         tuple(built),
