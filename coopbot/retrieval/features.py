@@ -16,7 +16,7 @@ from coopbot.text.lexicon import Lexicon
 # Vietnamese syllables are short and most 4-letter strings are real words ("trời" is not a typo
 # of "rời"), so only longer unknown tokens are repaired.
 TYPO_MIN_LEN = 5
-ANALYZED_CACHE = 1024  # texts whose analysis is remembered
+ANALYZED_CACHE = 64  # texts whose analysis is remembered (reuse is within a message)
 
 
 def features(tokens: list[str]) -> list[str]:

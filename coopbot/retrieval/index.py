@@ -298,7 +298,7 @@ class Retriever:
         return range(len(self.doc_texts))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)  # reuse is within a message (its story)
 def _accented(text: str) -> frozenset[str]:
     """The words of a text typed with accents (none when it has no diacritics at all)."""
     return frozenset(tokens(text)) if has_diacritics(text) else frozenset()

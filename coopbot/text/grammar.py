@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from coopbot.text.normalize import fold, normalize, tokens
 
-WORDS_CACHE = 1024  # texts whose words are remembered
+WORDS_CACHE = 64  # texts whose words are remembered (reuse is within a message)
 
 Token = tuple[str, str]  # (as typed, lower-cased, with its accents; accent-folded)
 
