@@ -60,7 +60,10 @@ class SmallTalk:
 
     def intent(self, text: str) -> str | None:
         """The intent name, or None when the message asks something (or is not small talk)."""
-        expanded = self._lexicon.expand(tokens(text))
+        typed = tokens(text)
+        if len(typed) > MAX_WORDS * self._lexicon.max_len:  # too long even if all shorthand
+            return None
+        expanded = self._lexicon.expand(typed)
         if not expanded:
             return self._symbol_intent(text)
         if len(expanded) > MAX_WORDS:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from coopbot.text.normalize import fold, normalize
 
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
+_DIGITS = re.compile(r"\d")
 ARTICLE_WORDS = frozenset({"dieu"})
 CLAUSE_WORDS = frozenset({"khoan"})
 POINT_WORDS = frozenset({"diem"})
@@ -177,6 +178,8 @@ def _gap(span: tuple[int, int, str] | tuple[int, int], anchor: tuple[int, int]) 
 
 def parse_reference(text: str, aliases: Aliases | Mapping[str, Sequence[str]]) -> ArticleRef | None:
     """The first article reference in ``text`` with its clause, point and document, or None."""
+    if not _DIGITS.search(text):  # an article is always named by its number
+        return None
     table = aliases if isinstance(aliases, Aliases) else Aliases.from_mapping(aliases)
     toks = _tokens(text)
     articles = _mentions(toks, ARTICLE_WORDS, MAX_ARTICLE)
