@@ -158,7 +158,9 @@ class Selector:
 
     def whole(self, u: Understanding) -> Query:
         """The whole message as one query: its questions, or its one part with its story."""
-        return self.retriever.query(*((u.question,) if len(u.parts) > 1 else u.parts[0].pieces))
+        if len(u.parts) > 1:  # its questions, each analysed once for its own search already
+            return self.retriever.query(*(p.text for p in u.parts))
+        return self.retriever.query(*u.parts[0].pieces)
 
     def choose(
         self,
