@@ -66,6 +66,9 @@ class Candidate:
     score: float
 
 
+RankKey = tuple[tuple[str, ...], frozenset[str]]  # see Query.key
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """A question analysed once: tokens, features, and its known features' columns and weights."""
@@ -77,6 +80,12 @@ class Query:
     accented: frozenset[str]
     cols: np.ndarray  # the known features' columns, ascending
     weights: np.ndarray  # their IDF weights
+
+    @property
+    def key(self) -> RankKey:
+        """What a ranking depends on: the analysed words and the words typed with accents (two
+        texts can analyse alike, and one text analysed whole or in pieces need not)."""
+        return self.tokens, self.accented
 
 
 class Retriever:
@@ -109,7 +118,7 @@ class Retriever:
         self.domain_terms = frozenset(tuple(t) for t in map(lex.analyze, kb.domain_terms) if t)
         self.domain_sizes = sorted({len(t) for t in self.domain_terms})
         self._cache: dict[tuple[str, int], SearchResult] = {}
-        self._overlaps: dict[str, Overlap] = {}
+        self._overlaps: dict[tuple[str, ...], Overlap] = {}  # by analysed words
         self._cached_for: Calibration | None = None
 
     def _build_matrices(
@@ -245,11 +254,11 @@ class Retriever:
     def overlap(self, q: Query) -> Overlap:
         """Coverage and cosines of every entry; a message ranks and reads the same texts
         several times, so the last few are remembered."""
-        found = self._overlaps.get(q.text)
+        found = self._overlaps.get(q.tokens)
         if found is None:
             if len(self._overlaps) >= OVERLAP_CACHE:
                 self._overlaps.clear()
-            found = self._overlaps[q.text] = self.vectors.overlap(q)
+            found = self._overlaps[q.tokens] = self.vectors.overlap(q)
         return found
 
     def entry_cover(self, q: Query, exclude: int | None = None) -> np.ndarray:

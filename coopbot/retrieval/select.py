@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from coopbot.knowledge.model import FaqEntry
-from coopbot.retrieval.index import Candidate, Query, Retriever
+from coopbot.retrieval.index import Candidate, Query, RankKey, Retriever
 from coopbot.text.grammar import Grammar, aspects, kinds
 from coopbot.text.understand import Part, Understanding, understand
 
@@ -145,7 +145,7 @@ class Selector:
         if not in_domain and len(u.parts) > 1:  # "HTX em … Được không? Bao lâu?": the domain is
             # named only in the story, which one part's query (its context) already holds
             in_domain = self.retriever.in_domain(self.retriever.analyzer.analyze(u.story))
-        memo: dict[str, list[Candidate]] = {}
+        memo: dict[RankKey, list[Candidate]] = {}
         rankings = [self.rank(part, u, whole, exclude, memo) for part in u.parts]
         tops = Counter(r[0].index for r in rankings if r)
         choices = tuple(
@@ -212,7 +212,7 @@ class Selector:
         u: Understanding,
         whole: Query,
         exclude: int | None = None,
-        memo: dict[str, list[Candidate]] | None = None,
+        memo: dict[RankKey, list[Candidate]] | None = None,
     ) -> dict[int, tuple[float, ...]]:
         """The selection features of every candidate entry for one part; ``memo`` keeps the
         rankings of texts already ranked for this message (the whole, a shared context)."""
@@ -221,11 +221,11 @@ class Selector:
         qc = r.query(*part.pieces) if part.pieces != (part.text,) else qp
         if len(qp.tokens) < SHORT_PART:  # "và gửi đi đâu?": the part means nothing alone
             qp = qc
-        ranked: dict[str, list[Candidate]] = {} if memo is None else memo
+        ranked: dict[RankKey, list[Candidate]] = {} if memo is None else memo
         for q in (qp, qc, whole):  # the same text is ranked once
-            if q.text not in ranked:
-                ranked[q.text] = r.rank(q, exclude)
-        lists = [ranked[q.text] for q in (qp, qc, whole)]
+            if q.key not in ranked:
+                ranked[q.key] = r.rank(q, exclude)
+        lists = [ranked[q.key] for q in (qp, qc, whole)]
         scores = [{c.entry: c.score for c in ranked} for ranked in lists]
         part_overlap, context_overlap = r.overlap(qp), r.overlap(qc)
         sim_p, sim_c, answer = (
@@ -268,7 +268,7 @@ class Selector:
         u: Understanding,
         whole: Query,
         exclude: int | None = None,
-        memo: dict[str, list[Candidate]] | None = None,
+        memo: dict[RankKey, list[Candidate]] | None = None,
     ) -> tuple[Scored, ...]:
         """Candidates by the learned linear score, best first."""
         cal = self.retriever.calibration

@@ -55,3 +55,20 @@ def test_off_topic_is_never_confident(shared_core: Core, text: str) -> None:
 def test_unsure_question_offers_at_most_three_suggestions(shared_core: Core) -> None:
     result = shared_core.router.retriever.search("hợp tác xã")
     assert len(result.matches) <= 3
+
+
+def test_a_question_in_pieces_is_analysed_like_the_whole(shared_core: Core) -> None:
+    r = shared_core.router.retriever
+    story, asked = "Tổ hợp tác của tôi có 5 người.", "Muốn lên htx thì làm gì?"
+    whole, pieces = r.query(f"{story} {asked}"), r.query(story, asked)
+    assert pieces.text == whole.text
+    assert pieces.key == whole.key
+    assert pieces.cols.tolist() == whole.cols.tolist()
+    assert pieces.total == whole.total
+
+
+def test_a_ranking_is_remembered_by_its_words_and_accents(shared_core: Core) -> None:
+    r = shared_core.router.retriever
+    plain, accented = r.query("hop tac xa la gi"), r.query("hợp tác xã là gì")
+    assert plain.tokens == accented.tokens
+    assert plain.key != accented.key  # the accent bonus may rank them differently
