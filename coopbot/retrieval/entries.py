@@ -71,7 +71,10 @@ class EntryVectors:
         """Coverage and the two cosines, in one gather."""
         n, norm, total = self.n, float(np.linalg.norm(q.weights)) or 1.0, q.total or 1.0
         products = self.weighted.dot(q.cols, q.weights)
-        return Overlap(products[:n] / total, products[n : 2 * n] / norm, products[2 * n :] / norm)
+        out = Overlap(products[:n] / total, products[n : 2 * n] / norm, products[2 * n :] / norm)
+        for array in out:  # remembered and shared by the rankings of a message
+            array.flags.writeable = False
+        return out
 
     def fit(self, q: Asked) -> Fit:
         """Naive Bayes (comparable across questions of different lengths) and title coverage."""
