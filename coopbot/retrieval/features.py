@@ -12,11 +12,13 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from coopbot.text.lexicon import Lexicon
+from coopbot.text.memo import Memo
 
 # Vietnamese syllables are short and most 4-letter strings are real words ("trời" is not a typo
 # of "rời"), so only longer unknown tokens are repaired.
 TYPO_MIN_LEN = 5
 ANALYZED_CACHE = 64  # texts whose analysis is remembered (reuse is within a message)
+REPAIR_CACHE = 50_000  # unknown words and their repairs (typos recur across messages)
 
 
 def features(tokens: list[str]) -> list[str]:
@@ -31,9 +33,8 @@ class Terms:
     "hợp_tác". Variants of one term ("vốn góp", "góp vốn") give the same feature."""
 
     table: Mapping[tuple[str, ...], str] = field(default_factory=dict)
-    sizes: Mapping[str, tuple[int, ...]] = field(
-        default_factory=dict
-    )  # by first word, longest first
+    # the lengths of the terms each word starts, longest first
+    sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, terms: Iterable[Sequence[str]], lexicon: Lexicon) -> Terms:
@@ -106,31 +107,26 @@ class Analyzer:
         self.lexicon = lexicon
         self.vocabulary = frozenset(vocabulary)
         self._long_words = sorted(w for w in self.vocabulary if len(w) >= TYPO_MIN_LEN - 1)
-        self._cache: dict[str, list[str] | None] = {}
-        self._analysed: dict[str, tuple[str, ...]] = {}
+        self._repairs: Memo[str, list[str] | None] = Memo(REPAIR_CACHE)
+        self._analysed: Memo[str, tuple[str, ...]] = Memo(ANALYZED_CACHE)
 
     def analyze(self, text: str) -> list[str]:
         """Folded, lexicon-expanded, typo-repaired tokens without stopwords; the last texts
         are remembered (a message's story is read for each of its questions)."""
-        found = self._analysed.get(text)
-        if found is None:
-            out = []
-            for tok in self.lexicon.analyze(text):
-                out.extend([tok] if tok in self.vocabulary else (self.repair(tok) or [tok]))
-            if len(self._analysed) >= ANALYZED_CACHE:
-                self._analysed.clear()
-            found = self._analysed[text] = tuple(out)
-        return list(found)
+        return list(self._analysed.recall(text, self._analyze))
+
+    def _analyze(self, text: str) -> tuple[str, ...]:
+        """The analysis itself."""
+        out = []
+        for tok in self.lexicon.analyze(text):
+            out.extend([tok] if tok in self.vocabulary else (self.repair(tok) or [tok]))
+        return tuple(out)
 
     def repair(self, token: str) -> list[str] | None:
         """Known words for an unknown token: two run-together words, or one within one edit."""
         if len(token) < TYPO_MIN_LEN or token.isdigit():
             return None
-        if token not in self._cache:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[token] = self._split(token) or self._nearest(token)
-        return self._cache[token]
+        return self._repairs.recall(token, lambda t: self._split(t) or self._nearest(t))
 
     def _split(self, token: str) -> list[str] | None:
         """``gopvon`` → ``gop von``: the split with the longest shorter half, both halves known."""

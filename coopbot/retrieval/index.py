@@ -21,6 +21,7 @@ from coopbot.retrieval.calibration import Calibration
 from coopbot.retrieval.entries import EntryVectors, Overlap
 from coopbot.retrieval.features import Analyzer, Terms, Weights
 from coopbot.retrieval.sparse import Columns
+from coopbot.text.memo import Memo
 from coopbot.text.normalize import has_diacritics, tokens
 
 CANDIDATES = 24  # phrasings re-scored with fuzzy similarity
@@ -118,7 +119,7 @@ class Retriever:
         self.domain_terms = frozenset(tuple(t) for t in map(lex.analyze, kb.domain_terms) if t)
         self.domain_sizes = sorted({len(t) for t in self.domain_terms})
         self._cache: dict[tuple[str, int], SearchResult] = {}
-        self._overlaps: dict[tuple[str, ...], Overlap] = {}  # by analysed words
+        self._overlaps: Memo[tuple[str, ...], Overlap] = Memo(OVERLAP_CACHE)  # by words
         self._cached_for: Calibration | None = None
 
     def _build_matrices(
@@ -144,6 +145,7 @@ class Retriever:
         self.doc_weight = np.asarray([sum(row.values()) for row in factored], np.float64)
         counts = [{idx[f]: n for f, n in c.items()} for c in entry_counts]
         answers = [{idx[f]: w(f) for f in a if f in idx} for a in answer_feats]
+        # an entry's title is its last indexed text (see __init__)
         titles = [plain[d] for d in np.flatnonzero(np.diff(self.doc_entry, append=-1))]
         idf = np.asarray([w(f) for f in idx], np.float64)  # idx is ordered by column
         self.vectors = EntryVectors(counts, answers, titles, idf, width)
@@ -254,12 +256,7 @@ class Retriever:
     def overlap(self, q: Query) -> Overlap:
         """Coverage and cosines of every entry; a message ranks and reads the same texts
         several times, so the last few are remembered."""
-        found = self._overlaps.get(q.tokens)
-        if found is None:
-            if len(self._overlaps) >= OVERLAP_CACHE:
-                self._overlaps.clear()
-            found = self._overlaps[q.tokens] = self.vectors.overlap(q)
-        return found
+        return self._overlaps.recall(q.tokens, lambda _: self.vectors.overlap(q))
 
     def entry_cover(self, q: Query, exclude: int | None = None) -> np.ndarray:
         """Share of the question's weight found in any phrasing of each entry."""

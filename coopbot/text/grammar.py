@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from coopbot.text.memo import Memo
 from coopbot.text.normalize import fold, normalize, tokens
 
 WORDS_CACHE = 64  # texts whose words are remembered (reuse is within a message)
@@ -108,23 +109,22 @@ class Grammar:
     shorthand: Mapping[str, tuple[Token, ...]] = field(default_factory=dict)
     terms: tuple[tuple[str, ...], ...] = ()  # domain terms, each: its ways of writing it
     type_variants: tuple[tuple[str, ...], ...] = ()  # entry ids answering one question per type
-    _read: dict[str, tuple[Token, ...]] = field(
-        default_factory=dict, compare=False, hash=False, repr=False
+    _read: Memo[str, tuple[Token, ...]] = field(
+        default_factory=lambda: Memo(WORDS_CACHE), compare=False, hash=False, repr=False
     )
 
     def words(self, text: str) -> list[Token]:
         """Word tokens with shorthand spelled out ("ko" → "không"). Pure in the text, so the
         last texts are remembered: a message's parts are read by several steps."""
-        found = self._read.get(text)
-        if found is None:
-            out: list[Token] = []
-            for t in tokens(text):
-                word = token(t)
-                out.extend(self.shorthand.get(word[0], (word,)))
-            if len(self._read) >= WORDS_CACHE:
-                self._read.clear()
-            found = self._read[text] = tuple(out)
-        return list(found)
+        return list(self._read.recall(text, self._words))
+
+    def _words(self, text: str) -> tuple[Token, ...]:
+        """The words themselves."""
+        out: list[Token] = []
+        for t in tokens(text):
+            word = token(t)
+            out.extend(self.shorthand.get(word[0], (word,)))
+        return tuple(out)
 
 
 def kinds(words: Sequence[Token], sets: Mapping[str, PhraseSet]) -> frozenset[str]:

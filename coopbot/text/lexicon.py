@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from coopbot.text.memo import Memo
 from coopbot.text.normalize import fold, has_diacritics, normalize, tokens
 
 Rules = Mapping[tuple[str, ...], tuple[str, ...]]
@@ -88,8 +89,8 @@ class Lexicon:
     max_len: int = 1
     starts: frozenset[str] = frozenset()  # folded first words of every key (fast skip)
     answers: AnswerWords = field(default_factory=AnswerWords)
-    _analysed: dict[str, tuple[str, ...]] = field(
-        default_factory=dict, compare=False, hash=False, repr=False
+    _analysed: Memo[str, tuple[str, ...]] = field(
+        default_factory=lambda: Memo(ANALYZE_CACHE), compare=False, hash=False, repr=False
     )
 
     @classmethod
@@ -154,11 +155,9 @@ class Lexicon:
         """Text → lexicon-expanded, folded tokens with stopwords removed. Pure in the text, so
         remembered: an index rebuilt after staff attach a phrasing re-reads thousands of
         unchanged texts."""
-        found = self._analysed.get(text)
-        if found is None:
-            words = self.expand(tokens(text))
-            found = tuple(sys.intern(fold(w)) for w in words if w not in self.stopwords)
-            if len(self._analysed) >= ANALYZE_CACHE:
-                self._analysed.clear()
-            self._analysed[text] = found
-        return list(found)
+        return list(self._analysed.recall(text, self._analyze))
+
+    def _analyze(self, text: str) -> tuple[str, ...]:
+        """The analysis itself; words interned, since every phrasing repeats them."""
+        words = self.expand(tokens(text))
+        return tuple(sys.intern(fold(w)) for w in words if w not in self.stopwords)
